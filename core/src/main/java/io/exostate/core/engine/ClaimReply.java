@@ -1,6 +1,5 @@
 package io.exostate.core.engine;
 
-import org.agrona.collections.ArrayUtil;
 
 /**
  * The states handed out by one claim, in claim order (FIFO by enqueue_after, then creation).
@@ -55,16 +54,16 @@ public final class ClaimReply
         if (count == stateIds.length)
         {
             final int n = count * 2;
-            stateIds = ArrayUtil.ensureCapacity(stateIds, n);
-            claimTokens = ArrayUtil.ensureCapacity(claimTokens, n);
-            createdAts = ArrayUtil.ensureCapacity(createdAts, n);
-            leaseDeadlines = ArrayUtil.ensureCapacity(leaseDeadlines, n);
-            nodeNames = ArrayUtil.ensureCapacity(nodeNames, n);
-            identifiers = ArrayUtil.ensureCapacity(identifiers, n);
-            graphNames = ArrayUtil.ensureCapacity(graphNames, n);
-            runIds = ArrayUtil.ensureCapacity(runIds, n);
-            this.inputs = ArrayUtil.ensureCapacity(this.inputs, n);
-            retryCounts = ArrayUtil.ensureCapacity(retryCounts, n);
+            stateIds = java.util.Arrays.copyOf(stateIds, n);
+            claimTokens = java.util.Arrays.copyOf(claimTokens, n);
+            createdAts = java.util.Arrays.copyOf(createdAts, n);
+            leaseDeadlines = java.util.Arrays.copyOf(leaseDeadlines, n);
+            nodeNames = java.util.Arrays.copyOf(nodeNames, n);
+            identifiers = java.util.Arrays.copyOf(identifiers, n);
+            graphNames = java.util.Arrays.copyOf(graphNames, n);
+            runIds = java.util.Arrays.copyOf(runIds, n);
+            this.inputs = java.util.Arrays.copyOf(this.inputs, n);
+            retryCounts = java.util.Arrays.copyOf(retryCounts, n);
         }
         stateIds[count] = stateId;
         claimTokens[count] = claimToken;

@@ -1,0 +1,201 @@
+package io.exostate.core.engine;
+
+import io.exostate.core.model.FieldKind;
+import io.exostate.core.model.Status;
+import io.exostate.core.model.UniteStrategy;
+import io.exostate.core.template.GraphSpec;
+import io.exostate.core.template.NodeRegistration;
+import io.exostate.core.template.NodeTemplateSpec;
+import io.exostate.core.template.RetryPolicySpec;
+import io.exostate.core.template.SchemaField;
+import io.exostate.core.template.StoreConfigSpec;
+import io.exostate.core.template.TemplateInput;
+import io.exostate.core.template.TriggerSpec;
+import io.exostate.core.template.UnitesSpec;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A small fluent fixture that steps an engine by hand with explicit times: no threads, no sleeps.
+ */
+public final class EngineFixture
+{
+    public static final String NS = "ns";
+
+    public final Engine engine;
+    public long now = 1_000_000;
+    private int runCounter;
+
+    public EngineFixture()
+    {
+        this(new Engine());
+    }
+
+    public EngineFixture(final Engine engine)
+    {
+        this.engine = engine;
+    }
+
+    /** Registers nodes whose inputs and outputs are all plain strings: name, then input fields, then "|" and outputs. */
+    public EngineFixture register(final String name, final String... fields)
+    {
+        final List<SchemaField> ins = new ArrayList<>();
+        final List<SchemaField> outs = new ArrayList<>();
+        boolean outputs = false;
+        for (final String f : fields)
+        {
+            if (f.equals("|"))
+            {
+                outputs = true;
+                continue;
+            }
+            (outputs ? outs : ins).add(new SchemaField(f, FieldKind.STRING));
+        }
+        final Replies.Register r = engine.registerNodes(now, NS, "rt",
+            List.of(new NodeRegistration(name, ins, outs, List.of(), "{}", "{}")));
+        assertThat(r.ok()).as("register %s: %s", name, r).isTrue();
+        return this;
+    }
+
+    public static NodeTemplateSpec node(final String id, final String nodeName, final Map<String, String> inputs,
+        final String... next)
+    {
+        final List<TemplateInput> ins = new ArrayList<>();
+        inputs.forEach((k, v) -> ins.add(TemplateInput.of(k, v)));
+        return new NodeTemplateSpec(nodeName, NS, id, ins, next.length == 0 ? null : Arrays.asList(next), null);
+    }
+
+    public static NodeTemplateSpec unite(final String id, final String nodeName, final Map<String, String> inputs,
+        final String target, final UniteStrategy strategy, final String... next)
+    {
+        final List<TemplateInput> ins = new ArrayList<>();
+        inputs.forEach((k, v) -> ins.add(TemplateInput.of(k, v)));
+        return new NodeTemplateSpec(nodeName, NS, id, ins, next.length == 0 ? null : Arrays.asList(next),
+            new UnitesSpec(target, strategy));
+    }
+
+    public static GraphSpec graph(final String name, final NodeTemplateSpec... nodes)
+    {
+        return new GraphSpec(NS, name, List.of(nodes), Map.of(), RetryPolicySpec.DEFAULT, StoreConfigSpec.DEFAULT,
+            List.of());
+    }
+
+    public static GraphSpec graph(final String name, final RetryPolicySpec retry, final StoreConfigSpec store,
+        final List<TriggerSpec> triggers, final NodeTemplateSpec... nodes)
+    {
+        return new GraphSpec(NS, name, List.of(nodes), Map.of(), retry, store, triggers);
+    }
+
+    public Replies.Upsert upsert(final GraphSpec spec)
+    {
+        return engine.upsertGraph(now, spec);
+    }
+
+    public EngineFixture upsertValid(final GraphSpec spec)
+    {
+        final Replies.Upsert r = upsert(spec);
+        assertThat(r.ok()).as("upsert: %s", r).isTrue();
+        assertThat(r.graph().validationErrors()).isEmpty();
+        return this;
+    }
+
+    public String trigger(final String graph)
+    {
+        return trigger(graph, Map.of(), Map.of(), 0);
+    }
+
+    public String trigger(final String graph, final Map<String, String> inputs, final Map<String, String> store,
+        final long delay)
+    {
+        final String runId = "run-" + (++runCounter);
+        final Replies.Trigger r = engine.trigger(now, NS, graph, runId, inputs, store, delay);
+        assertThat(r.ok()).as("trigger: %s", r).isTrue();
+        return runId;
+    }
+
+    /** One claimed state, copied out of the flyweight. */
+    public record Claimed(long id, long token, String identifier, Map<String, String> inputs)
+    {
+    }
+
+    public List<Claimed> claim(final int max, final long leaseMs, final String... nodeNames)
+    {
+        final ClaimReply r = engine.claim(now, NS, nodeNames, nodeNames.length, max, leaseMs);
+        assertThat(r.ok()).as("claim: %s", r).isTrue();
+        final List<Claimed> out = new ArrayList<>();
+        for (int i = 0; i < r.count(); i++)
+        {
+            out.add(new Claimed(r.stateId(i), r.claimToken(i), r.identifier(i), Payloads.decodeMap(r.inputs(i))));
+        }
+        return out;
+    }
+
+    public Claimed claimOne(final String nodeName)
+    {
+        final List<Claimed> c = claim(1, 0, nodeName);
+        assertThat(c).as("a ready %s state", nodeName).hasSize(1);
+        return c.get(0);
+    }
+
+    @SafeVarargs
+    public final Replies.Executed executed(final Claimed c, final Map<String, String>... outputs)
+    {
+        return engine.executed(now, NS, c.id(), c.token(), List.of(outputs));
+    }
+
+    public static Map<String, String> map(final String... kv)
+    {
+        final Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2)
+        {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    public EngineFixture advance(final long ms)
+    {
+        now += ms;
+        return this;
+    }
+
+    /** The states of a run, in creation order. */
+    public List<Views.NodeDetails> states(final String runId)
+    {
+        final List<Views.NodeDetails> out = new ArrayList<>();
+        for (final long id : engine.runStateIds(runId))
+        {
+            out.add(engine.state(id));
+        }
+        return out;
+    }
+
+    public List<Views.NodeDetails> states(final String runId, final String identifier)
+    {
+        final List<Views.NodeDetails> out = new ArrayList<>();
+        for (final Views.NodeDetails d : states(runId))
+        {
+            if (d.identifier().equals(identifier))
+            {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    public List<Status> statuses(final String runId, final String identifier)
+    {
+        final List<Status> out = new ArrayList<>();
+        for (final Views.NodeDetails d : states(runId, identifier))
+        {
+            out.add(d.status());
+        }
+        return out;
+    }
+}
