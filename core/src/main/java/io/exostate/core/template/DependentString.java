@@ -11,9 +11,9 @@ import java.util.Objects;
  * {@code head + value(0) + tail(0) + value(1) + tail(1) + ...}.
  * <p>
  * A placeholder is either an output dependency <code>${{ X.outputs.f }}</code> (identifier {@code X}, field
- * {@code f}) or a store key <code>${{ store.k }}</code> (identifier {@link #STORE}, field {@code k}). Exosphere's quirks are kept:
- * <code>${{ store.outputs.k }}</code> is the store key {@code k}, <code>${{ .outputs.x }}</code> has an empty
- * identifier, a tail may contain <code>}}</code>, and there is no escape syntax.
+ * {@code f}) or a store key <code>${{ store.k }}</code> (identifier {@link #STORE}, field {@code k}). Exosphere's
+ * quirks are kept: <code>${{ store.outputs.k }}</code> is the store key {@code k}, <code>${{ .outputs.x }}</code>
+ * has an empty identifier, a tail may contain <code>}}</code>, and there is no escape syntax.
  * <p>
  * Immutable and safe to share between threads. Parsing allocates; it is meant for template compilation, not for a
  * hot path.
@@ -69,10 +69,10 @@ public final class DependentString
      * @param value the template text, never null.
      * @return the parsed template; a value without <code>${{</code> is a literal with no parts.
      * @throws TemplateSyntaxException with Exosphere's message when a placeholder is not closed
-     *                                 (<code>Invalid syntax string placeholder &lt;piece&gt; for: &lt;value&gt; '${{' not closed</code>)
-     *                                 or its content is neither {@code X.outputs.f} nor {@code store.k}
-     *                                 (<code>Invalid syntax string placeholder &lt;content&gt; for: &lt;value&gt;</code>); the content
-     *                                 is quoted as written, untrimmed.
+     *     (<code>Invalid syntax string placeholder &lt;piece&gt; for: &lt;value&gt; '${{' not closed</code>) or its
+     *     content is neither {@code X.outputs.f} nor {@code store.k}
+     *     (<code>Invalid syntax string placeholder &lt;content&gt; for: &lt;value&gt;</code>); the content is quoted
+     *     as written, untrimmed.
      */
     public static DependentString parse(final String value) throws TemplateSyntaxException
     {

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The few bits of Python text behaviour that Exosphere's error messages depend on: {@code str.strip()} and
- * {@code repr()} of strings, lists, dicts and of the node template models. Stateless; every method allocates its
- * result.
+ * The few bits of Python text behaviour that Exosphere's error messages depend on: {@code str.strip()},
+ * {@code repr()} of strings, lists, dicts and of the node template models, and lenient base64 decoding.
+ * Stateless; every method allocates its result.
  */
 final class ValidationText
 {
@@ -162,7 +162,8 @@ final class ValidationText
         {
             final String strategy = unites.strategy().name();
             out.append("Unites(identifier=").append(repr(unites.identifier()))
-                .append(", strategy=<UnitesStrategyEnum.").append(strategy).append(": '").append(strategy).append("'>)");
+                .append(", strategy=<UnitesStrategyEnum.").append(strategy)
+                .append(": '").append(strategy).append("'>)");
         }
         return out.append(')').toString();
     }
@@ -180,6 +181,47 @@ final class ValidationText
             out.append(reprNode(nodes.get(i)));
         }
         return out.append(']').toString();
+    }
+
+    /**
+     * The number of bytes Python's lenient {@code base64.urlsafe_b64decode} yields, or -1 where it raises: characters
+     * outside the alphabet are skipped, decoding stops at complete padding, an incomplete final quantum is an error.
+     */
+    static int urlSafeBase64DecodedLength(final String value)
+    {
+        int quadPos = 0;
+        int pads = 0;
+        int length = 0;
+        for (int i = 0; i < value.length(); i++)
+        {
+            final char c = value.charAt(i);
+            if (c == '=')
+            {
+                pads++;
+                if (quadPos >= 2 && quadPos + pads >= 4)
+                {
+                    return length;
+                }
+                continue;
+            }
+            if (!isBase64Char(c))
+            {
+                continue;
+            }
+            pads = 0;
+            if (quadPos > 0)
+            {
+                length++;
+            }
+            quadPos = (quadPos + 1) & 3;
+        }
+        return quadPos == 0 ? length : -1;
+    }
+
+    private static boolean isBase64Char(final char c)
+    {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '+' || c == '/';
     }
 
     /** Python's {@code str.isprintable()} for one code point, from Java's Unicode categories. */
