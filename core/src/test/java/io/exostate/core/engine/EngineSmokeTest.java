@@ -2,6 +2,8 @@ package io.exostate.core.engine;
 
 import io.exostate.core.model.Status;
 import io.exostate.core.model.UniteStrategy;
+import io.exostate.core.template.RetryPolicySpec;
+import io.exostate.core.template.StoreConfigSpec;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -22,7 +24,7 @@ class EngineSmokeTest
             .register("Split", "x", "|", "chunk")
             .register("Work", "chunk", "|", "result")
             .register("Merge", "x", "|");
-        f.upsertValid(graph("g",
+        f.upsertValid(graph("g", RetryPolicySpec.DEFAULT, new StoreConfigSpec(List.of("x"), Map.of()), List.of(),
             node("split", "Split", map("x", "${{ store.x }}"), "work"),
             node("work", "Work", map("chunk", "${{ split.outputs.chunk }}"), "merge"),
             unite("merge", "Merge", map("x", "${{ split.outputs.chunk }}"), "split", UniteStrategy.ALL_SUCCESS)));
