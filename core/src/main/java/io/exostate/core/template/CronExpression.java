@@ -23,9 +23,11 @@ import java.util.Objects;
  *   day-of-week   0-7           sun-sat, 0 and 7 are Sunday   ?   n#k   Ln
  *   year          1970-2099
  * </pre>
+ * With a seconds field (six or seven fields) croniter limits day-of-week to 0-6: a numeric 7 is refused there,
+ * and so it is here ({@code sun} still works).
  * Fields are separated by whitespace (as Python's {@code str.split()}: leading and trailing whitespace is
  * ignored). Each field is a comma list of elements; an element is {@code *}, a value {@code a}, a range
- * {@code a-b}, or one of those with a step: {@code * /n}, {@code a/n} (a up to the field's end), {@code a-b/n}.
+ * {@code a-b}, or one of those with a step: <code>*&#47;n</code>, {@code a/n} (a up to the field's end), {@code a-b/n}.
  * Names and the letters L and W are case-insensitive; values may carry leading zeros. Steps are integers
  * &gt;= 1; a step larger than the range just selects its start. A range whose start is after its end wraps
  * around ({@code 22-2} is 22, 23, 0, 1, 2) and a step walks on across the wrap ({@code 22-2/2} is 22, 0, 2).
@@ -36,15 +38,17 @@ import java.util.Objects;
  * Day-of-month extras: {@code ?} alone means {@code *}; {@code L} is the last day of the month, alone or in a
  * list ({@code L,15}) or as the end of a range ({@code 10-L}, {@code 1-L/10}); {@code nW} (the whole field) is
  * the weekday nearest to day n in the same month (n past the month's end means its last day; a Saturday 1st
- * gives Monday the 3rd, a Sunday last day gives the Friday before).
+ * gives Monday the 3rd, a Sunday last day gives the Friday before). With {@code nW} the day-of-week field is
+ * parsed but has no effect, as in croniter.
  * Day-of-week extras: {@code ?} alone means {@code *}; {@code n#k} is the k-th (1-5) weekday n of the month
- * ({@code mon#2}); {@code Ln} is the last weekday n of the month ({@code L5}, last Friday). Such elements may be
- * listed together; a plain weekday listed with them must be one of their weekdays and then adds nothing, and
- * a {@code *} listed with them is ignored (croniter's behaviour).
+ * ({@code mon#2}; a range of names works too, {@code mon-wed#1}, a numeric range does not, as in croniter);
+ * {@code Ln} is the last weekday n of the month ({@code L5}, last Friday). Such elements may be listed
+ * together; a plain weekday listed with them must be one of their weekdays and then adds nothing, and a
+ * {@code *} listed with them is ignored (croniter's behaviour).
  * <p>
  * When both day fields are restricted, a day matches when <em>either</em> matches (croniter's default
  * {@code day_or}, as vixie cron). A day field counts as unrestricted when it is {@code ?} or when one of its list
- * elements is exactly {@code *}; {@code * /1} or {@code 1-31} count as restricted, as in croniter.
+ * elements is exactly {@code *}; <code>*&#47;1</code> or {@code 1-31} count as restricted, as in croniter.
  *
  * <h2>Rejected (IllegalArgumentException with the reason)</h2>
  * Anything croniter rejects: a field count other than 5, 6 or 7; an unknown alias ({@code @reboot}); an
@@ -61,8 +65,13 @@ import java.util.Objects;
  * plain reading instead: a single-value range {@code 5-5} is 5 (croniter: every value); stepped wrap-around
  * ranges walk on across the wrap (croniter's result varies by field); {@code 7/2} in day-of-week is Sunday
  * plus every second day from it, as {@code 0/2}; an explicit year list is searched to its end (croniter stops
- * about 50 years ahead, and fails on some year ranges); {@code 1#2} with a restricted day-of-month is an OR
- * like any other day pair (croniter fails to find a date).
+ * on a year about 50 years away, and fails on some year ranges); {@code 1#2} with a restricted day-of-month is an OR
+ * like any other day pair (croniter fails to find a date); an impossible day-of-month ORed with weekdays
+ * ({@code 0 0 30 2 mon}) fires on those weekdays (croniter fails to find a date); {@code nW} with a weekend-only
+ * day-of-week fires on the nearest weekdays (croniter fails); a stepped <code>*&#47;n</code> day-of-month with a
+ * day-of-week that lists the whole week is an OR, so every day (croniter reads it as the day-of-month alone,
+ * although it ORs {@code 1} with the whole week). A random differential run against croniter 6.2.4 (7,000
+ * expressions built from every feature above) found no other difference, in validity or in fire times.
  *
  * <h2>Impossible dates</h2>
  * An expression that never fires ({@code 0 0 30 2 *}, {@code 0 0 31 4,6 *}, or a year list whose years have no
@@ -960,7 +969,8 @@ public final class CronExpression
     }
 
     /** Sets {@code low, low + step, ...} up to {@code high}, walking around the field when low &gt; high. */
-    private static void expand(final Field field, final int low, final int high, final long step, final boolean[] values)
+    private static void expand(
+        final Field field, final int low, final int high, final long step, final boolean[] values)
     {
         int from = low;
         int to = high;

@@ -192,7 +192,19 @@ class CronExpressionTest
             row("0 0 1 * 1-5", "2024-01-01T00:00:00",
                 "2024-01-02T00:00:00", "2024-01-03T00:00:00", "2024-01-04T00:00:00", "2024-01-05T00:00:00"),
             row("\u0661 * * * *", "2024-01-01T00:00:00",
-                "2024-01-01T00:01:00", "2024-01-01T01:01:00", "2024-01-01T02:01:00", "2024-01-01T03:01:00")
+                "2024-01-01T00:01:00", "2024-01-01T01:01:00", "2024-01-01T02:01:00", "2024-01-01T03:01:00"),
+            row("59 0 15W * 1", "1998-11-01T12:47:10",
+                "1998-11-16T00:59:00", "1998-12-15T00:59:00", "1999-01-15T00:59:00", "1999-02-15T00:59:00"),
+            row("0 0 1W * 0-6", "2024-01-01T00:00:00",
+                "2024-02-01T00:00:00", "2024-03-01T00:00:00", "2024-04-01T00:00:00", "2024-05-01T00:00:00"),
+            row("0 0 * * sun 0", "2024-01-01T00:00:00",
+                "2024-01-07T00:00:00", "2024-01-14T00:00:00", "2024-01-21T00:00:00", "2024-01-28T00:00:00"),
+            row("0 0 1 * 1-7", "2024-01-01T00:00:00",
+                "2024-01-02T00:00:00", "2024-01-03T00:00:00", "2024-01-04T00:00:00", "2024-01-05T00:00:00"),
+            row("0 0 1 * sat-fri", "2024-01-01T00:00:00",
+                "2024-01-02T00:00:00", "2024-01-03T00:00:00", "2024-01-04T00:00:00", "2024-01-05T00:00:00"),
+            row("0 0 * * 5-1 0", "2024-01-01T10:07:30",
+                "2024-01-05T00:00:00", "2024-01-06T00:00:00", "2024-01-07T00:00:00", "2024-01-08T00:00:00")
         );
     }
 
@@ -361,6 +373,27 @@ class CronExpressionTest
         assertNext("0 0 31W * *", "2024-03-29T00:00:00", "2024-04-30T00:00:00");
     }
 
+    @Test
+    void shouldRefuseSevenAsSundayWhenThereIsASecondsField()
+    {
+        assertThat(CronExpression.isValid("0 0 * * 7")).isTrue();
+        assertThat(CronExpression.isValid("0 0 * * 6,7")).isTrue();
+        assertRejected("0 0 * * 7 0", "day-of-week value 7 is out of range 0-6 when the expression has a seconds");
+        assertRejected("* * * * 0-7 *", "out of range 0-6");
+        assertRejected("* * * * L7 *", "out of range 0-6");
+        assertRejected("* * * * 7#1 * *", "out of range 0-6");
+        assertNext("0 0 * * sun 0", "2024-01-01T00:00:00", "2024-01-07T00:00:00");
+        assertNext("0 0 * * sat-sun 0", "2024-01-01T00:00:00", "2024-01-06T00:00:00");
+    }
+
+    @Test
+    void shouldIgnoreDayOfWeekBesideNearestWeekday()
+    {
+        // 1998-11-15 is a Sunday: 15W is Monday the 16th; in December the 15th, a Tuesday, despite "1".
+        assertNext("59 0 15W * 1", "1998-11-01T12:47:10", "1998-11-16T00:59:00");
+        assertNext("59 0 15W * 1", "1998-11-16T00:59:00", "1998-12-15T00:59:00");
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Expressions that never fire.
     // ---------------------------------------------------------------------------------------------------------
@@ -443,6 +476,22 @@ class CronExpressionTest
         // croniter raises CroniterBadDateError; the 1st or the second Monday.
         assertNext("0 0 1 * 1#2", "2024-01-01T00:00:00", "2024-01-08T00:00:00");
         assertNext("0 0 1 * 1#2", "2024-01-08T00:00:00", "2024-02-01T00:00:00");
+    }
+
+    @Test
+    void shouldFireWhereCroniterFailsToFindADate()
+    {
+        // An impossible day-of-month ORed with Mondays: the Mondays of February.
+        assertNext("0 0 30 2 mon", "2024-01-01T00:00:00", "2024-02-05T00:00:00");
+        // Nearest weekday with a weekend-only day-of-week: the day-of-week has no effect.
+        assertNext("0 0 15W * sat-sun", "2024-06-01T00:00:00", "2024-06-14T00:00:00");
+    }
+
+    @Test
+    void shouldOrAStepDayOfMonthWithTheWholeWeek()
+    {
+        // croniter: the 1st, 16th and 31st only.
+        assertNext("0 0 */15 * 1-7", "2024-01-01T00:00:00", "2024-01-02T00:00:00");
     }
 
     @Test
