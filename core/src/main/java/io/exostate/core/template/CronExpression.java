@@ -143,7 +143,7 @@ public final class CronExpression
         years = b.years;
         dayOr = !b.dayOfMonthStar && !b.dayOfWeekStar;
 
-        int last = MAX_CALENDAR_YEAR;
+        int last = -1;
         if (null != years)
         {
             for (int y = MAX_YEAR; y >= MIN_YEAR; y--)
@@ -292,7 +292,8 @@ public final class CronExpression
         int hour = secondOfDay / 3600;
         int minute = secondOfDay / 60 % 60;
         int second = secondOfDay % 60;
-        final long yearLimit = Math.min(startYear + SEARCH_YEARS, lastYear);
+        // A year list ends by 2099 and is reached by a jump; otherwise the 400-year cycle bounds the search.
+        final long yearLimit = null != years ? lastYear : Math.min(startYear + SEARCH_YEARS, MAX_CALENDAR_YEAR);
 
         while (true)
         {

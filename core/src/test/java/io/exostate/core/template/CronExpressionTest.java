@@ -432,6 +432,9 @@ class CronExpressionTest
         assertThat(first - Long.MIN_VALUE).isLessThanOrEqualTo(60_000L);
         assertThat(everyMinute.matches(first)).isTrue();
 
+        final CronExpression in1970 = CronExpression.parse("0 0 1 1 * 0 1970");
+        assertThat(iso(in1970.nextAfter(Long.MIN_VALUE))).isEqualTo("1970-01-01T00:00:00");
+
         final CronExpression yearly = CronExpression.parse("@yearly");
         final long year291M = LocalDateTime.of(291_999_999, 6, 1, 0, 0).toEpochSecond(ZoneOffset.UTC) * 1000;
         assertThat(iso(yearly.nextAfter(year291M))).isEqualTo("+292000000-01-01T00:00:00");
