@@ -78,7 +78,9 @@ final class WireReader
 
     /**
      * Wraps {@code decoder} on the message whose header {@link #header} checked: its block must be at least the
-     * schema's block length (every field of version 1 present) and fit in the message.
+     * schema's block length and fit in the message; a longer block is read by its header (SBE's acting block length).
+     * Version 1 is the only version, so the schema's block length is the minimum; when a version appends block
+     * fields, the minimum must become the block length of the message's own version (docs/codec.md, Versioning).
      */
     void wrap(final MessageDecoderFlyweight decoder, final int offset, final String message)
     {
