@@ -148,7 +148,8 @@ final class Bodies
         {
             in.entry(d, nodesDecoder.actingBlockLength(), "GraphSpecBody.nodes");
             nodesDecoder.next();
-            final boolean hasNextNodes = WireReader.bool(nodesDecoder.hasNextNodesRaw(), "GraphSpecBody.nodes.hasNextNodes");
+            final boolean hasNextNodes =
+                WireReader.bool(nodesDecoder.hasNextNodesRaw(), "GraphSpecBody.nodes.hasNextNodes");
             final boolean hasUnites = WireReader.bool(nodesDecoder.hasUnitesRaw(), "GraphSpecBody.nodes.hasUnites");
             final short unitesStrategy = nodesDecoder.unitesStrategyRaw();
 
@@ -160,7 +161,8 @@ final class Bodies
             {
                 in.entry(d, inputsDecoder.actingBlockLength(), "GraphSpecBody.nodes.inputs");
                 inputsDecoder.next();
-                final boolean isString = WireReader.bool(inputsDecoder.isStringRaw(), "GraphSpecBody.nodes.inputs.isString");
+                final boolean isString =
+                    WireReader.bool(inputsDecoder.isStringRaw(), "GraphSpecBody.nodes.inputs.isString");
                 final String key = in.string(d, "GraphSpecBody.nodes.inputs.key");
                 final String value = in.string(d, "GraphSpecBody.nodes.inputs.value");
                 inputs.add(new TemplateInput(key, value, isString));
@@ -186,13 +188,14 @@ final class Bodies
             final String namespace = in.string(d, "GraphSpecBody.nodes.namespaceName");
             final String identifier = in.string(d, "GraphSpecBody.nodes.identifier");
             final String unitesIdentifier = in.string(d, "GraphSpecBody.nodes.unitesIdentifier");
-            final UnitesSpec unites = hasUnites ? new UnitesSpec(
-                unitesIdentifier, WireReader.uniteStrategy(unitesStrategy, "GraphSpecBody.nodes.unitesStrategy")) : null;
+            final UnitesSpec unites = hasUnites ? new UnitesSpec(unitesIdentifier,
+                WireReader.uniteStrategy(unitesStrategy, "GraphSpecBody.nodes.unitesStrategy")) : null;
             nodes.add(new NodeTemplateSpec(nodeName, namespace, identifier, inputs, nextNodes, unites));
         }
 
         final Map<String, String> secrets = new LinkedHashMap<>();
-        final int secretCount = in.group(d, GraphSpecBodyDecoder.SecretsDecoder.sbeBlockLength(), "GraphSpecBody.secrets");
+        final int secretCount =
+            in.group(d, GraphSpecBodyDecoder.SecretsDecoder.sbeBlockLength(), "GraphSpecBody.secrets");
         final GraphSpecBodyDecoder.SecretsDecoder secretsDecoder = d.secrets();
         for (int i = 0; i < secretCount; i++)
         {
@@ -352,7 +355,8 @@ final class Bodies
             .hasMaxDelay(Wire.flag(maxDelay != null))
             .maxDelay(maxDelay == null ? 0 : maxDelay);
 
-        final GraphSpecBodyEncoder.NodesEncoder nodesEncoder = e.nodesCount(Wire.count(nodes.size(), "GraphSpec.nodes"));
+        final GraphSpecBodyEncoder.NodesEncoder nodesEncoder =
+            e.nodesCount(Wire.count(nodes.size(), "GraphSpec.nodes"));
         for (final NodeTemplateSpec node : nodes)
         {
             final UnitesSpec unites = node.unites();

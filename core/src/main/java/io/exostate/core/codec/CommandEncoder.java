@@ -95,10 +95,10 @@ public final class CommandEncoder
         Wire.string(e, namespace);
         Wire.string(e, graphName);
         Wire.string(e, runId);
-        int at = Wire.beginBytes(e);
-        Wire.endBytes(e, Payloads.writeMap(buffer, at, inputs, null));
-        at = Wire.beginBytes(e);
-        Wire.endBytes(e, Payloads.writeMap(buffer, at, store, null));
+        final int inputsAt = Wire.beginBytes(e);
+        Wire.endBytes(e, Payloads.writeMap(buffer, inputsAt, inputs, null));
+        final int storeAt = Wire.beginBytes(e);
+        Wire.endBytes(e, Payloads.writeMap(buffer, storeAt, store, null));
         return Wire.HEADER_LENGTH + e.encodedLength();
     }
 

@@ -81,7 +81,8 @@ public final class QueryEncoder
         return Wire.HEADER_LENGTH + e.encodedLength();
     }
 
-    public int getGraph(final MutableDirectBuffer buffer, final int offset, final String namespace, final String graphName)
+    public int getGraph(
+        final MutableDirectBuffer buffer, final int offset, final String namespace, final String graphName)
     {
         final GetGraphEncoder e = getGraph.wrapAndApplyHeader(buffer, offset, header);
         Wire.string(e, namespace);
@@ -104,7 +105,8 @@ public final class QueryEncoder
         return Wire.HEADER_LENGTH + e.encodedLength();
     }
 
-    public int getRunGraph(final MutableDirectBuffer buffer, final int offset, final String namespace, final String runId)
+    public int getRunGraph(
+        final MutableDirectBuffer buffer, final int offset, final String namespace, final String runId)
     {
         final GetRunGraphEncoder e = getRunGraph.wrapAndApplyHeader(buffer, offset, header);
         Wire.string(e, namespace);

@@ -402,7 +402,8 @@ public final class ReplyDecoder
         {
             in.entry(d, summaryDecoder.actingBlockLength(), "RunGraphReply.executionSummary");
             summaryDecoder.next();
-            final Status status = WireReader.status(summaryDecoder.statusRaw(), "RunGraphReply.executionSummary.status");
+            final Status status =
+                WireReader.status(summaryDecoder.statusRaw(), "RunGraphReply.executionSummary.status");
             WireReader.putUnique(summary, status, summaryDecoder.stateCount(), "RunGraphReply.executionSummary");
         }
 

@@ -103,7 +103,8 @@ final class Fixtures
         {
             summary.put(s, s.code() * 2);
         }
-        final Views.GraphNode root = new Views.GraphNode("000000000000000000000001", "Fetch", "fetch", Status.SUCCESS, null);
+        final Views.GraphNode root =
+            new Views.GraphNode("000000000000000000000001", "Fetch", "fetch", Status.SUCCESS, null);
         final Views.GraphNode child = new Views.GraphNode(
             "000000000000000000000002", "Parse", "parse", Status.ERRORED, "boom " + UNICODE);
         final Views.GraphNode empty = new Views.GraphNode("000000000000000000000003", "Log", "log", Status.CREATED, "");
@@ -242,7 +243,8 @@ final class Fixtures
             {
                 try
                 {
-                    deepEquals(c.getAccessor().invoke(expected), c.getAccessor().invoke(actual), path + "." + c.getName());
+                    deepEquals(
+                        c.getAccessor().invoke(expected), c.getAccessor().invoke(actual), path + "." + c.getName());
                 }
                 catch (final ReflectiveOperationException ex)
                 {

@@ -168,7 +168,8 @@ class MalformedInputCodecTest
         for (int i = 0; i < bad.size(); i++)
         {
             final byte[] outputs = bad.get(i);
-            final int length = encoder.executed(buffer, OFFSET, "ns", 1, 2, new UnsafeBuffer(outputs), 0, outputs.length);
+            final int length =
+                encoder.executed(buffer, OFFSET, "ns", 1, 2, new UnsafeBuffer(outputs), 0, outputs.length);
 
             final Rejection rejection = applyExpectingRejection(OFFSET, length, "bad outputs " + i);
 
@@ -198,7 +199,8 @@ class MalformedInputCodecTest
 
             final Rejection rejection = applyExpectingRejection(OFFSET, length, "bad inputs " + i);
 
-            assertThat(rejection.detail()).as("bad inputs " + i).startsWith("Expected Trigger.inputs to be a Payloads map");
+            assertThat(rejection.detail()).as("bad inputs " + i)
+                .startsWith("Expected Trigger.inputs to be a Payloads map");
         }
     }
 
@@ -258,7 +260,8 @@ class MalformedInputCodecTest
 
         applyExpectingRejection(OFFSET, length, "duplicate secret");
 
-        assertThat(decoder.lastError().detail()).isEqualTo("Expected unique keys in GraphSpecBody.secrets, but AAAA repeats");
+        assertThat(decoder.lastError().detail())
+            .isEqualTo("Expected unique keys in GraphSpecBody.secrets, but AAAA repeats");
     }
 
     @Test
@@ -347,7 +350,8 @@ class MalformedInputCodecTest
                     // Mostly past the header, so the body's checks are reached rather than the header's.
                     final int at = bytes.length > 8 && random.nextInt(8) != 0 ?
                         8 + random.nextInt(bytes.length - 8) : random.nextInt(bytes.length);
-                    bytes[at] = (byte)(random.nextBoolean() ? random.nextInt(256) : bytes[at] ^ (1 << random.nextInt(8)));
+                    bytes[at] = (byte)(random.nextBoolean() ?
+                        random.nextInt(256) : bytes[at] ^ (1 << random.nextInt(8)));
                 }
                 buffer.putBytes(OFFSET, bytes);
                 final int length = Math.max(0, bytes.length + (random.nextInt(5) == 0 ? random.nextInt(9) - 4 : 0));

@@ -17,7 +17,8 @@ class Utf8EncodingCodecTest
     void shouldMatchTheJdkForEveryWidthAndForLoneSurrogates()
     {
         final String[] texts = {
-            "", "ascii", Fixtures.UNICODE, "\u007f\u0080\u07ff\u0800\uffff", "\ud800", "a\udc00b", "\ud83d", "\ud83d\ud83d\ude00",
+            "", "ascii", Fixtures.UNICODE, "\u007f\u0080\u07ff\u0800\uffff", "\ud800", "a\udc00b", "\ud83d",
+            "\ud83d\ud83d\ude00",
         };
         for (final String text : texts)
         {
