@@ -37,6 +37,8 @@ import java.util.UUID;
  */
 public final class Engine implements Commands
 {
+    private static final java.nio.ByteOrder LE = Payloads.LE;
+
     /** Snapshot format version: bump it when the layout changes. */
     public static final int SNAPSHOT_VERSION = 1;
 
@@ -313,7 +315,7 @@ public final class Engine implements Commands
         final CompiledInput[] templateInputs = v.inputs[root];
         final ExpandableArrayBuffer buf = scratch;
         int pos = 4;
-        buf.putInt(0, templateInputs.length);
+        buf.putInt(0, templateInputs.length, LE);
         for (final CompiledInput templateInput : templateInputs)
         {
             CompiledInput in = templateInput;
@@ -357,7 +359,7 @@ public final class Engine implements Commands
                 buf.putBytes(pos, in.tailUtf8[p]);
                 pos += in.tailUtf8[p].length;
             }
-            buf.putInt(lenAt, pos - lenAt - 4);
+            buf.putInt(lenAt, pos - lenAt - 4, LE);
         }
         final List<String> missing = new ArrayList<>();
         for (final String k : v.requiredKeys)
@@ -521,7 +523,7 @@ public final class Engine implements Commands
                 int pos = offset + 4;
                 for (int i = 0; i < n; i++)
                 {
-                    final int len = buffer.getInt(pos);
+                    final int len = buffer.getInt(pos, LE);
                     final byte[] out = new byte[len];
                     buffer.getBytes(pos + 4, out);
                     outputs.add(out);
@@ -1150,7 +1152,7 @@ public final class Engine implements Commands
     {
         final ExpandableArrayBuffer buf = scratch;
         final CompiledInput[] fields = plan.fields;
-        buf.putInt(0, fields.length);
+        buf.putInt(0, fields.length, LE);
         int pos = 4;
         for (final CompiledInput in : fields)
         {
@@ -1232,7 +1234,7 @@ public final class Engine implements Commands
                 buf.putBytes(pos, in.tailUtf8[p]);
                 pos += in.tailUtf8[p].length;
             }
-            buf.putInt(lenAt, pos - lenAt - 4);
+            buf.putInt(lenAt, pos - lenAt - 4, LE);
         }
         final byte[] out = new byte[pos];
         buf.getBytes(0, out);
@@ -1589,7 +1591,7 @@ public final class Engine implements Commands
 
     private static int putUtf8(final ExpandableArrayBuffer buf, final int pos, final byte[] utf8)
     {
-        buf.putInt(pos, utf8.length);
+        buf.putInt(pos, utf8.length, LE);
         buf.putBytes(pos + 4, utf8);
         return 4 + utf8.length;
     }

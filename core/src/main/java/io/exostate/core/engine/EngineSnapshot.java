@@ -542,19 +542,21 @@ final class EngineSnapshot
 
         void putInt(final int v)
         {
-            buf.putInt(pos, v);
+            buf.putInt(pos, v, java.nio.ByteOrder.LITTLE_ENDIAN);
             pos += 4;
         }
 
         void putLong(final long v)
         {
-            buf.putLong(pos, v);
+            buf.putLong(pos, v, java.nio.ByteOrder.LITTLE_ENDIAN);
             pos += 8;
         }
 
         void putString(final String s)
         {
-            pos += buf.putStringUtf8(pos, s);
+            final int len = buf.putStringWithoutLengthUtf8(pos + 4, s);
+            putInt(len);
+            pos += len;
         }
 
         void putNullableString(final String s)
@@ -633,7 +635,7 @@ final class EngineSnapshot
         int getInt()
         {
             need(4);
-            final int v = buf.getInt(pos);
+            final int v = buf.getInt(pos, java.nio.ByteOrder.LITTLE_ENDIAN);
             pos += 4;
             return v;
         }
@@ -641,7 +643,7 @@ final class EngineSnapshot
         long getLong()
         {
             need(8);
-            final long v = buf.getLong(pos);
+            final long v = buf.getLong(pos, java.nio.ByteOrder.LITTLE_ENDIAN);
             pos += 8;
             return v;
         }
@@ -658,7 +660,7 @@ final class EngineSnapshot
         String getNullableString()
         {
             need(4);
-            if (buf.getInt(pos) == -1)
+            if (buf.getInt(pos, java.nio.ByteOrder.LITTLE_ENDIAN) == -1)
             {
                 pos += 4;
                 return null;

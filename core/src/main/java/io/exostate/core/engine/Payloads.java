@@ -5,6 +5,7 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,6 +39,9 @@ import java.util.Map;
  */
 public final class Payloads
 {
+    /** Every integer of the encoding is little-endian, whatever the machine. */
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
     public static final byte KIND_STRING = 0;
     public static final byte KIND_JSON = 1;
 
@@ -80,7 +84,7 @@ public final class Payloads
         final MutableDirectBuffer buf, final int offset, final Map<String, String> map, final java.util.Set<String> jsonKeys)
     {
         int pos = offset;
-        buf.putInt(pos, map == null ? 0 : map.size());
+        buf.putInt(pos, map == null ? 0 : map.size(), LE);
         pos += 4;
         if (map != null)
         {
@@ -99,12 +103,12 @@ public final class Payloads
     {
         final ExpandableArrayBuffer buf = new ExpandableArrayBuffer(128);
         int pos = 0;
-        buf.putInt(pos, maps.size());
+        buf.putInt(pos, maps.size(), LE);
         pos += 4;
         for (final Map<String, String> m : maps)
         {
             final int len = writeMap(buf, pos + 4, m, null);
-            buf.putInt(pos, len);
+            buf.putInt(pos, len, LE);
             pos += 4 + len;
         }
         final byte[] out = new byte[pos];
@@ -129,10 +133,10 @@ public final class Payloads
         int pos = offset + 4;
         for (int i = 0; i < count; i++)
         {
-            final int kl = buf.getInt(pos);
+            final int kl = buf.getInt(pos, LE);
             final String k = buf.getStringWithoutLengthUtf8(pos + 4, kl);
             pos += 4 + kl + 1;
-            final int vl = buf.getInt(pos);
+            final int vl = buf.getInt(pos, LE);
             final String v = buf.getStringWithoutLengthUtf8(pos + 4, vl);
             pos += 4 + vl;
             map.put(k, v);
@@ -149,11 +153,11 @@ public final class Payloads
         int pos = 4;
         for (int i = 0; i < count; i++)
         {
-            final int kl = buf.getInt(pos);
+            final int kl = buf.getInt(pos, LE);
             final String k = buf.getStringWithoutLengthUtf8(pos + 4, kl);
             pos += 4 + kl;
             final byte kind = buf.getByte(pos++);
-            final int vl = buf.getInt(pos);
+            final int vl = buf.getInt(pos, LE);
             pos += 4 + vl;
             if (kind == KIND_JSON)
             {
@@ -171,7 +175,7 @@ public final class Payloads
         int pos = offset + 4;
         for (int i = 0; i < n; i++)
         {
-            final int len = buf.getInt(pos);
+            final int len = buf.getInt(pos, LE);
             out.add(decodeMap(buf, pos + 4, len));
             pos += 4 + len;
         }
@@ -189,7 +193,7 @@ public final class Payloads
         {
             throw new IllegalArgumentException("map shorter than its header: " + length + " bytes");
         }
-        final int count = buf.getInt(offset);
+        final int count = buf.getInt(offset, LE);
         if (count < 0)
         {
             throw new IllegalArgumentException("negative map entry count: " + count);
@@ -228,7 +232,7 @@ public final class Payloads
         {
             throw new IllegalArgumentException("output list shorter than its header: " + length + " bytes");
         }
-        final int n = buf.getInt(offset);
+        final int n = buf.getInt(offset, LE);
         if (n < 0)
         {
             throw new IllegalArgumentException("negative output count: " + n);
@@ -241,8 +245,8 @@ public final class Payloads
             {
                 throw new IllegalArgumentException("output " + i + " truncated");
             }
-            final int len = buf.getInt(pos);
-            if (len < 0 || pos + 4 + len > end)
+            final int len = buf.getInt(pos, LE);
+            if (len < 0 || len > end - pos - 4)
             {
                 throw new IllegalArgumentException("output " + i + " has a bad length " + len);
             }
@@ -307,7 +311,7 @@ public final class Payloads
     private static int writeUtf8(final MutableDirectBuffer buf, final int pos, final String s)
     {
         final int len = buf.putStringWithoutLengthUtf8(pos + 4, s);
-        buf.putInt(pos, len);
+        buf.putInt(pos, len, LE);
         return 4 + len;
     }
 
@@ -317,8 +321,8 @@ public final class Payloads
         {
             throw new IllegalArgumentException("string length truncated at " + pos);
         }
-        final int len = buf.getInt(pos);
-        if (len < 0 || pos + 4 + len > end)
+        final int len = buf.getInt(pos, LE);
+        if (len < 0 || len > end - pos - 4)
         {
             throw new IllegalArgumentException("string at " + pos + " has a bad length " + len);
         }
