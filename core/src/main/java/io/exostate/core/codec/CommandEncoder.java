@@ -138,7 +138,24 @@ public final class CommandEncoder
         final int max,
         final long leaseMs)
     {
-        final ClaimEncoder e = claim.wrapAndApplyHeader(buffer, offset, header).max(max).leaseMs(leaseMs);
+        return claim(buffer, offset, namespace, nodeNames, nodeCount, max, leaseMs, 0);
+    }
+
+    /**
+     * Allocation free. {@code waitMs} > 0 asks the host to park the claim (long-poll) when nothing is ready; the
+     * engine itself ignores it.
+     */
+    public int claim(
+        final MutableDirectBuffer buffer,
+        final int offset,
+        final String namespace,
+        final String[] nodeNames,
+        final int nodeCount,
+        final int max,
+        final long leaseMs,
+        final long waitMs)
+    {
+        final ClaimEncoder e = claim.wrapAndApplyHeader(buffer, offset, header).max(max).leaseMs(leaseMs).waitMs(waitMs);
         final ClaimEncoder.NodeNamesEncoder names = e.nodeNamesCount(Wire.count(nodeCount, "Claim.nodeNames"));
         for (int i = 0; i < nodeCount; i++)
         {
