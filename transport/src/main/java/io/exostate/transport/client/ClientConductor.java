@@ -1,0 +1,722 @@
+package io.exostate.transport.client;
+
+import io.exostate.core.codec.DecodeError;
+import io.exostate.core.codec.ReplyDecoder;
+import io.exostate.core.codec.sbe.HelloReplyDecoder;
+import io.exostate.core.codec.sbe.TransportErrorDecoder;
+import io.exostate.core.engine.Rejection;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connection of one {@link ExoClient}: a Netty channel on one I/O thread, the session handshake, the requests
+ * waiting for their answers, timeouts, BUSY retries, reconnection with backoff and leader following.
+ * <p>
+ * <b>Threading:</b> one writer. Every field below the constructor's is read and written on the I/O thread
+ * ({@link #loop}) only; other threads reach it through {@link #submit(List)} and {@link #close()}, which hand
+ * tasks to the loop. Futures of requests are completed on the I/O thread.
+ * <p>
+ * <b>Lifecycle of a connection:</b>
+ * <pre>
+ *   CONNECTING --tcp up--> HANDSHAKING --HelloReply--> READY
+ *       |                      |                         |
+ *       +--fails---------------+---TransportError/drop---+--> BACKING_OFF --delay--> CONNECTING
+ *                                                        +--IDLE_TIMEOUT, nothing pending--> DORMANT
+ *   DORMANT --next request--> CONNECTING;   any --close()--> CLOSED
+ * </pre>
+ * When the connection drops, requests in flight fail with {@link ExoException.Kind#CONNECTION_LOST} unless they are
+ * reports, which stay pending and are written again on the next session; requests not yet written wait for the next
+ * session. A NOT_LEADER answer moves the client to the leader's address and keeps every pending request for it.
+ */
+final class ClientConductor
+{
+    private static final System.Logger LOG = System.getLogger(ExoClient.class.getName());
+
+    enum State
+    {
+        CONNECTING, HANDSHAKING, READY, BACKING_OFF, DORMANT, CLOSED
+    }
+
+    private final ExoClient.Context ctx;
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final byte[] hello;
+    private final CompletableFuture<SessionCodec.Opened> firstSession = new CompletableFuture<>();
+    private volatile boolean closed;
+    private volatile SessionCodec.Opened session;
+
+    // Owned by the I/O thread.
+    private final Long2ObjectHashMap<Request> pending = new Long2ObjectHashMap<>();
+    private final ReplyDecoder replyDecoder = new ReplyDecoder();
+    private final SessionCodec sessionCodec = new SessionCodec();
+    private final ExpandableArrayBuffer inbound = new ExpandableArrayBuffer(4096);
+    private final Backoff reconnectBackoff;
+    private State state = State.BACKING_OFF;
+    private Channel channel;
+    private ScheduledFuture<?> handshakeTimer;
+    private String host;
+    private int port;
+    private boolean followingLeader;
+    private int redirectsSinceReady;
+    private boolean idleClosed;
+    /** Why the last connection ended or failed; written on the I/O thread, read anywhere for diagnostics. */
+    private volatile ExoException lastError;
+
+    ClientConductor(final ExoClient.Context ctx)
+    {
+        this.ctx = ctx;
+        this.host = ctx.host();
+        this.port = ctx.port();
+        this.hello = SessionCodec.hello(ctx.namespace(), ctx.apiKey(), ctx.clientName());
+        this.reconnectBackoff = new Backoff(ctx.reconnectBackoffMin().toNanos(), ctx.reconnectBackoffMax().toNanos());
+
+        final boolean epoll = ctx.preferEpoll() && Epoll.isAvailable();
+        final IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.group = new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("exostate-client-" + ctx.clientName(), true), ioHandler);
+        this.loop = group.next();
+        this.bootstrap = new Bootstrap()
+            .group(loop)
+            .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_KEEPALIVE, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)Math.min(Integer.MAX_VALUE, ctx.connectTimeout().toMillis()))
+            .handler(new ChannelInitializer<SocketChannel>()
+            {
+                @Override
+                protected void initChannel(final SocketChannel ch)
+                {
+                    ch.pipeline()
+                        .addLast("frames", new LengthFieldBasedFrameDecoder(
+                            SessionCodec.LE, ctx.maxInboundFrameLength(), 0, SessionCodec.LENGTH_FIELD, 0,
+                            SessionCodec.LENGTH_FIELD, true))
+                        .addLast("session", new SessionHandler());
+                }
+            });
+    }
+
+    /** Starts connecting; the future completes with the first session, or fails with a handshake refusal. */
+    CompletableFuture<SessionCodec.Opened> start()
+    {
+        loop.execute(this::connect);
+        return firstSession;
+    }
+
+    /** The current session, or null before the first hello reply. Any thread. */
+    SessionCodec.Opened session()
+    {
+        return session;
+    }
+
+    /** Why the last connection ended or failed, or null. Any thread. */
+    ExoException lastError()
+    {
+        return lastError;
+    }
+
+    boolean isClosed()
+    {
+        return closed;
+    }
+
+    /** Hands requests to the I/O thread: each is written at once when a session is open, then flushed once. */
+    void submit(final List<Request> requests)
+    {
+        if (closed)
+        {
+            failAll(requests, closedError());
+            return;
+        }
+        try
+        {
+            loop.execute(() -> onSubmit(requests));
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            failAll(requests, closedError());
+        }
+    }
+
+    /**
+     * Fails every pending request with {@link ExoException.Kind#CLOSED}, closes the connection and stops the I/O
+     * thread, waiting up to {@code timeoutMs} for it unless called on it. Idempotent.
+     */
+    void close(final long timeoutMs)
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            loop.execute(this::onClose);
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            LOG.log(System.Logger.Level.DEBUG, "client I/O thread already stopped", ex);
+        }
+        group.shutdownGracefully(0, timeoutMs, TimeUnit.MILLISECONDS);
+        if (!loop.inEventLoop())
+        {
+            try
+            {
+                if (!group.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS))
+                {
+                    LOG.log(System.Logger.Level.WARNING, "client I/O thread did not stop within " + timeoutMs + " ms");
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // I/O thread
+    // ------------------------------------------------------------------------------------------------------------
+
+    private void onSubmit(final List<Request> requests)
+    {
+        boolean wrote = false;
+        for (final Request r : requests)
+        {
+            if (state == State.CLOSED)
+            {
+                r.future.completeExceptionally(closedError());
+                continue;
+            }
+            pending.put(r.correlationId, r);
+            r.timeout = loop.schedule(() -> onTimeout(r), r.timeoutNs, TimeUnit.NANOSECONDS);
+            if (state == State.READY)
+            {
+                wrote |= write(r);
+            }
+        }
+        if (wrote)
+        {
+            channel.flush();
+        }
+        if (state == State.DORMANT && !pending.isEmpty())
+        {
+            connect();
+        }
+    }
+
+    private void connect()
+    {
+        if (state == State.CLOSED)
+        {
+            return;
+        }
+        state = State.CONNECTING;
+        idleClosed = false;
+        final String targetHost = host;
+        final int targetPort = port;
+        bootstrap.connect(targetHost, targetPort).addListener(
+            (ChannelFuture f) -> onConnected(f, targetHost, targetPort));
+    }
+
+    private void onConnected(final ChannelFuture f, final String targetHost, final int targetPort)
+    {
+        if (state == State.CLOSED)
+        {
+            f.channel().close();
+            return;
+        }
+        if (!f.isSuccess())
+        {
+            lastError = ExoException.of(ExoException.Kind.CONNECTION_LOST,
+                "cannot connect to " + targetHost + ":" + targetPort + ": " + f.cause(), f.cause());
+            LOG.log(System.Logger.Level.DEBUG, lastError.getMessage());
+            if (!targetHost.equals(ctx.host()) || targetPort != ctx.port())
+            {
+                // The leader we were sent to is gone: start again from the configured address.
+                host = ctx.host();
+                port = ctx.port();
+            }
+            scheduleReconnect(reconnectBackoff.nextNs());
+            return;
+        }
+        final Channel ch = f.channel();
+        channel = ch;
+        state = State.HANDSHAKING;
+        final ByteBuf frame = ch.alloc().ioBuffer(SessionCodec.LENGTH_FIELD + SessionCodec.CORRELATION_LENGTH + hello.length);
+        frame.writeIntLE(SessionCodec.CORRELATION_LENGTH + hello.length);
+        frame.writeLongLE(0);
+        frame.writeBytes(hello);
+        ch.writeAndFlush(frame, ch.voidPromise());
+        handshakeTimer = loop.schedule(() ->
+        {
+            if (channel == ch && state == State.HANDSHAKING)
+            {
+                lastError = ExoException.of(ExoException.Kind.TIMEOUT, "no hello reply from " + targetHost + ":" +
+                    targetPort + " within " + ctx.connectTimeout().toMillis() + " ms", null);
+                ch.close();
+            }
+        }, ctx.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void onFrame(final Channel ch, final ByteBuf frame)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+        final int frameLength = frame.readableBytes();
+        if (frameLength < SessionCodec.CORRELATION_LENGTH + SessionCodec.HEADER_LENGTH)
+        {
+            protocolError(ch, "Expected a frame of at least " + (SessionCodec.CORRELATION_LENGTH +
+                SessionCodec.HEADER_LENGTH) + " bytes, but got " + frameLength);
+            return;
+        }
+        final long correlationId = frame.readLongLE();
+        final int length = frameLength - SessionCodec.CORRELATION_LENGTH;
+        inbound.checkLimit(length);
+        frame.readBytes(inbound.byteArray(), 0, length);
+        final int templateId = SessionCodec.templateId(inbound, length);
+        if (templateId == HelloReplyDecoder.TEMPLATE_ID)
+        {
+            onHelloReply(ch, length);
+        }
+        else if (templateId == TransportErrorDecoder.TEMPLATE_ID)
+        {
+            onTransportError(ch, correlationId, length);
+        }
+        else if (state == State.READY)
+        {
+            onReply(correlationId, length);
+        }
+        else
+        {
+            protocolError(ch, "Expected a HelloReply or TransportError first, but got template " + templateId);
+        }
+    }
+
+    private void onHelloReply(final Channel ch, final int length)
+    {
+        final SessionCodec.Opened opened = state == State.HANDSHAKING ?
+            sessionCodec.helloReply(inbound.byteArray(), length) : null;
+        if (opened == null)
+        {
+            protocolError(ch, "Expected one well-formed HelloReply after the hello, but got another in state " + state);
+            return;
+        }
+        cancelHandshakeTimer();
+        session = opened;
+        state = State.READY;
+        reconnectBackoff.reset();
+        redirectsSinceReady = 0;
+        lastError = null;
+        LOG.log(System.Logger.Level.INFO, "connected to " + host + ":" + port + " (session " + opened.sessionId() +
+            ", server " + opened.serverVersion() + ", max frame " + opened.maxFrameLength() + ", idle timeout " +
+            opened.idleTimeoutMs() + " ms)");
+        firstSession.complete(opened);
+
+        // Send what waited for this session in submission order: reports kept from the last one first among equals.
+        final List<Request> unsent = new ArrayList<>();
+        for (final Request r : pending.values())
+        {
+            if (!r.sent)
+            {
+                unsent.add(r);
+            }
+        }
+        unsent.sort(Comparator.comparingLong(r -> r.correlationId));
+        boolean wrote = false;
+        for (final Request r : unsent)
+        {
+            wrote |= write(r);
+        }
+        if (wrote)
+        {
+            ch.flush();
+        }
+    }
+
+    private void onTransportError(final Channel ch, final long correlationId, final int length)
+    {
+        final SessionCodec.Error error = sessionCodec.transportError(inbound.byteArray(), length);
+        if (error == null)
+        {
+            protocolError(ch, "Expected a well-formed TransportError, but it could not be decoded");
+            return;
+        }
+        final TransportErrorCode code = TransportErrorCode.fromCode(error.code());
+        final Request request = correlationId != 0 ? pending.get(correlationId) : null;
+        final ExoException ex = ExoException.transport(error.code(), error.detail());
+
+        if (code == TransportErrorCode.BUSY && request != null)
+        {
+            request.sent = false;
+            request.busyAnswers++;
+            final long delayNs = Backoff.attemptNs(
+                ctx.busyBackoffMin().toNanos(), ctx.busyBackoffMax().toNanos(), request.busyAnswers);
+            loop.schedule(() -> resend(request), delayNs, TimeUnit.NANOSECONDS);
+            return;
+        }
+        if (code == TransportErrorCode.NOT_LEADER)
+        {
+            if (request != null)
+            {
+                request.sent = false;
+            }
+            final String leader = error.leaderAddress();
+            final int colon = leader == null ? -1 : leader.lastIndexOf(':');
+            final String leaderHost = colon > 0 ? stripBrackets(leader.substring(0, colon)) : null;
+            final int leaderPort = colon > 0 ? parsePort(leader.substring(colon + 1)) : -1;
+            if (leaderHost != null && leaderPort > 0 && !(leaderHost.equals(host) && leaderPort == port))
+            {
+                LOG.log(System.Logger.Level.INFO, host + ":" + port + " is not the leader; following " + leader);
+                host = leaderHost;
+                port = leaderPort;
+                followingLeader = true;
+                ch.close();
+            }
+            else if (request != null)
+            {
+                // No leader known yet (an election), or we are already talking to it: wait and ask again.
+                request.busyAnswers++;
+                final long delayNs = Backoff.attemptNs(
+                    ctx.reconnectBackoffMin().toNanos(), ctx.reconnectBackoffMax().toNanos(), request.busyAnswers);
+                loop.schedule(() -> resend(request), delayNs, TimeUnit.NANOSECONDS);
+            }
+            else
+            {
+                lastError = ex;
+                ch.close();
+            }
+            return;
+        }
+
+        lastError = ex;
+        if (code == TransportErrorCode.IDLE_TIMEOUT)
+        {
+            idleClosed = true;
+        }
+        if (request != null)
+        {
+            pending.remove(correlationId);
+            fail(request, ex);
+        }
+        if (state == State.HANDSHAKING && !firstSession.isDone() && fatalForHandshake(code))
+        {
+            LOG.log(System.Logger.Level.WARNING, "the server refused the session: " + ex.getMessage());
+            firstSession.completeExceptionally(ex);
+        }
+        else
+        {
+            LOG.log(System.Logger.Level.INFO, "the server ends the session: " + ex.getMessage());
+        }
+        ch.close();
+    }
+
+    private void onReply(final long correlationId, final int length)
+    {
+        final Request request = pending.remove(correlationId);
+        if (request == null)
+        {
+            // The request timed out (or was failed) before its answer came: nothing waits for it.
+            LOG.log(System.Logger.Level.DEBUG, "late reply for correlation id " + correlationId + " dropped");
+            return;
+        }
+        cancel(request.timeout);
+        final Object reply = replyDecoder.decode(inbound, 0, length);
+        if (reply instanceof Rejection rejection)
+        {
+            request.future.completeExceptionally(ExoException.rejected(rejection));
+        }
+        else if (reply instanceof DecodeError error)
+        {
+            request.future.completeExceptionally(ExoException.of(ExoException.Kind.PROTOCOL,
+                "the reply to correlation id " + correlationId + " could not be decoded: " + error, null));
+        }
+        else if (!request.replyType.isInstance(reply))
+        {
+            request.future.completeExceptionally(ExoException.of(ExoException.Kind.PROTOCOL,
+                "Expected a " + request.replyType.getSimpleName() + " for correlation id " + correlationId +
+                ", but got a " + reply.getClass().getSimpleName(), null));
+        }
+        else
+        {
+            request.future.complete(reply);
+        }
+    }
+
+    private void onInactive(final Channel ch)
+    {
+        if (ch != channel)
+        {
+            return;
+        }
+        channel = null;
+        cancelHandshakeTimer();
+        if (state == State.CLOSED)
+        {
+            return;
+        }
+        final boolean wasReady = state == State.READY;
+        final boolean keepEverything = followingLeader;
+        followingLeader = false;
+        if (lastError == null)
+        {
+            lastError = ExoException.of(ExoException.Kind.CONNECTION_LOST,
+                "the connection to " + host + ":" + port + " closed", null);
+        }
+        final ExoException lost = ExoException.of(ExoException.Kind.CONNECTION_LOST,
+            "the connection to " + host + ":" + port + " was lost while the request was in flight: " +
+            lastError.getMessage(), lastError);
+        final List<Request> inFlight = new ArrayList<>();
+        for (final Request r : pending.values())
+        {
+            if (r.sent && !r.resendable && !keepEverything)
+            {
+                inFlight.add(r);
+            }
+            r.sent = false;
+        }
+        for (final Request r : inFlight)
+        {
+            pending.remove(r.correlationId);
+            fail(r, lost);
+        }
+        if (firstSession.isCompletedExceptionally())
+        {
+            // The first handshake was refused: ExoClient.connect closes the client.
+            state = State.BACKING_OFF;
+            return;
+        }
+        if (wasReady)
+        {
+            LOG.log(System.Logger.Level.INFO, "disconnected from " + host + ":" + port + ": " + lastError.getMessage());
+        }
+        if (keepEverything)
+        {
+            scheduleReconnect(redirectsSinceReady++ == 0 ? 0 : reconnectBackoff.nextNs());
+        }
+        else if (idleClosed && pending.isEmpty())
+        {
+            state = State.DORMANT;
+        }
+        else
+        {
+            scheduleReconnect(reconnectBackoff.nextNs());
+        }
+    }
+
+    private void onTimeout(final Request request)
+    {
+        if (pending.get(request.correlationId) != request)
+        {
+            return;
+        }
+        pending.remove(request.correlationId);
+        final long timeoutMs = TimeUnit.NANOSECONDS.toMillis(request.timeoutNs);
+        if (request.busyAnswers > 0 && state == State.READY)
+        {
+            request.future.completeExceptionally(ExoException.transport(TransportErrorCode.BUSY.code(),
+                "the server stayed busy for " + timeoutMs + " ms (" + request.busyAnswers + " BUSY answers)"));
+        }
+        else
+        {
+            request.future.completeExceptionally(ExoException.of(ExoException.Kind.TIMEOUT,
+                "no answer within " + timeoutMs + " ms" + (state == State.READY ? "" : " (not connected: " +
+                (lastError == null ? state : lastError.getMessage()) + ")"), lastError));
+        }
+    }
+
+    private void onClose()
+    {
+        state = State.CLOSED;
+        cancelHandshakeTimer();
+        final ExoException ex = closedError();
+        final List<Request> all = new ArrayList<>(pending.values());
+        pending.clear();
+        for (final Request r : all)
+        {
+            fail(r, ex);
+        }
+        firstSession.completeExceptionally(ex);
+        if (channel != null)
+        {
+            channel.close();
+            channel = null;
+        }
+    }
+
+    private void resend(final Request request)
+    {
+        if (state == State.READY && !request.sent && pending.get(request.correlationId) == request)
+        {
+            if (write(request))
+            {
+                channel.flush();
+            }
+        }
+    }
+
+    /** Writes one frame without flushing; false when the request was failed instead. */
+    private boolean write(final Request request)
+    {
+        final int frameLength = SessionCodec.CORRELATION_LENGTH + request.message.length;
+        final SessionCodec.Opened opened = session;
+        if (opened != null && opened.maxFrameLength() > 0 && frameLength > opened.maxFrameLength())
+        {
+            pending.remove(request.correlationId);
+            fail(request, ExoException.of(ExoException.Kind.INVALID, "Expected a frame of at most " +
+                opened.maxFrameLength() + " bytes (the server's limit), but the request needs " + frameLength, null));
+            return false;
+        }
+        final ByteBuf frame = channel.alloc().ioBuffer(SessionCodec.LENGTH_FIELD + frameLength);
+        frame.writeIntLE(frameLength);
+        frame.writeLongLE(request.correlationId);
+        frame.writeBytes(request.message);
+        channel.write(frame, channel.voidPromise());
+        request.sent = true;
+        return true;
+    }
+
+    private void scheduleReconnect(final long delayNs)
+    {
+        state = State.BACKING_OFF;
+        if (delayNs <= 0)
+        {
+            connect();
+        }
+        else
+        {
+            loop.schedule(this::connect, delayNs, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void protocolError(final Channel ch, final String detail)
+    {
+        lastError = ExoException.of(ExoException.Kind.PROTOCOL, detail, null);
+        LOG.log(System.Logger.Level.WARNING, "closing the connection to " + host + ":" + port + ": " + detail);
+        ch.close();
+    }
+
+    private void fail(final Request request, final ExoException ex)
+    {
+        cancel(request.timeout);
+        request.future.completeExceptionally(ex);
+    }
+
+    private void cancelHandshakeTimer()
+    {
+        cancel(handshakeTimer);
+        handshakeTimer = null;
+    }
+
+    private static void cancel(final ScheduledFuture<?> timer)
+    {
+        if (timer != null)
+        {
+            timer.cancel(false);
+        }
+    }
+
+    private static void failAll(final List<Request> requests, final ExoException ex)
+    {
+        for (final Request r : requests)
+        {
+            r.future.completeExceptionally(ex);
+        }
+    }
+
+    private static ExoException closedError()
+    {
+        return ExoException.of(ExoException.Kind.CLOSED, "the client is closed", null);
+    }
+
+    private static boolean fatalForHandshake(final TransportErrorCode code)
+    {
+        return code == TransportErrorCode.AUTH_FAILED || code == TransportErrorCode.UNSUPPORTED_VERSION ||
+            code == TransportErrorCode.NAMESPACE_MISMATCH || code == TransportErrorCode.NOT_AUTHENTICATED ||
+            code == TransportErrorCode.MALFORMED_FRAME || code == TransportErrorCode.UNKNOWN_MESSAGE;
+    }
+
+    private static String stripBrackets(final String h)
+    {
+        return h.length() > 1 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']' ? h.substring(1, h.length() - 1) : h;
+    }
+
+    private static int parsePort(final String text)
+    {
+        try
+        {
+            final int p = Integer.parseInt(text.trim());
+            return p > 0 && p < 65536 ? p : -1;
+        }
+        catch (final NumberFormatException ex)
+        {
+            return -1;
+        }
+    }
+
+    /** The pipeline's last handler for one channel; not sharable (one per connection). */
+    private final class SessionHandler extends ChannelInboundHandlerAdapter
+    {
+        @Override
+        public void channelRead(final ChannelHandlerContext handlerCtx, final Object msg)
+        {
+            try
+            {
+                onFrame(handlerCtx.channel(), (ByteBuf)msg);
+            }
+            finally
+            {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(final ChannelHandlerContext handlerCtx)
+        {
+            onInactive(handlerCtx.channel());
+            handlerCtx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(final ChannelHandlerContext handlerCtx, final Throwable cause)
+        {
+            if (handlerCtx.channel() == channel)
+            {
+                lastError = ExoException.of(ExoException.Kind.CONNECTION_LOST, String.valueOf(cause), cause);
+            }
+            LOG.log(System.Logger.Level.DEBUG, "connection error, closing", cause);
+            handlerCtx.close();
+        }
+    }
+}

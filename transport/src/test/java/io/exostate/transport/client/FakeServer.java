@@ -1,0 +1,478 @@
+package io.exostate.transport.client;
+
+import io.exostate.core.codec.Claimed;
+import io.exostate.core.codec.CommandDecoder;
+import io.exostate.core.codec.Query;
+import io.exostate.core.codec.QueryDecoder;
+import io.exostate.core.codec.ReplyDecoder;
+import io.exostate.core.codec.ReplyEncoder;
+import io.exostate.core.codec.sbe.ClaimDecoder;
+import io.exostate.core.codec.sbe.HelloDecoder;
+import io.exostate.core.codec.sbe.HelloReplyEncoder;
+import io.exostate.core.codec.sbe.MessageHeaderDecoder;
+import io.exostate.core.codec.sbe.MessageHeaderEncoder;
+import io.exostate.core.codec.sbe.TransportErrorEncoder;
+import io.exostate.core.engine.Engine;
+import io.exostate.core.engine.RejectCode;
+import io.exostate.core.engine.Views;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A test-only server that speaks the binary protocol's frames and applies commands synchronously to a real
+ * {@link Engine}, until the real {@code BinaryServer} and engine loop exist. Everything (accepting, reading, the
+ * engine, the timer tick, long-poll parking) runs on one Netty thread, so the engine has one writer.
+ * <p>
+ * Long-poll: a claim with {@code waitMs} > 0 that finds nothing is parked; after every command and every tick the
+ * parked claims are tried again in arrival order and answered once they get states or their wait ends. A tick is
+ * applied whenever the engine's next deadline has passed (checked every 5 ms): retries, re-enqueues and leases
+ * fire in real time.
+ * <p>
+ * Faults for tests: {@link #busyAnswers} (the next N requests are answered BUSY), {@link #notLeader(String)} (every
+ * request is answered NOT_LEADER with that address), {@link #dropAfterApplying(int)} (the next command of a template
+ * is applied, then the connection closes without a reply).
+ */
+final class FakeServer implements AutoCloseable
+{
+    static final String API_KEY = "secret-key";
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    final AtomicInteger busyAnswers = new AtomicInteger();
+    final AtomicLong commandsApplied = new AtomicLong();
+    final AtomicLong claimsParked = new AtomicLong();
+    final AtomicLong busySent = new AtomicLong();
+    final AtomicInteger sessionsOpened = new AtomicInteger();
+
+    private final Engine engine;
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final Channel serverChannel;
+    private final int port;
+    private final List<Channel> children = new ArrayList<>();
+    private final CommandDecoder commands;
+    private final QueryDecoder queries = new QueryDecoder();
+    private final ReplyEncoder replies = new ReplyEncoder();
+    private final ReplyDecoder replyDecoder = new ReplyDecoder();
+    private final ExpandableArrayBuffer replyBuffer = new ExpandableArrayBuffer(4096);
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final ClaimDecoder claimDecoder = new ClaimDecoder();
+    private final LinkedList<Parked> parked = new LinkedList<>();
+    private volatile String notLeader;
+    private volatile int dropAfterTemplate;
+    private long lastNow;
+    private long nextSessionId = 1;
+
+    private record Parked(Channel channel, long correlationId, UnsafeBuffer command, long deadline)
+    {
+    }
+
+    private FakeServer(final Engine engine, final int port)
+    {
+        this.engine = engine;
+        this.commands = new CommandDecoder(engine);
+        this.group = new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("fake-server", true), NioIoHandler.newFactory());
+        this.loop = group.next();
+        final ServerBootstrap bootstrap = new ServerBootstrap()
+            .group(loop, loop)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(new ChannelInitializer<SocketChannel>()
+            {
+                @Override
+                protected void initChannel(final SocketChannel ch)
+                {
+                    children.add(ch);
+                    ch.closeFuture().addListener(f -> children.remove(ch));
+                    ch.pipeline()
+                        .addLast(new LengthFieldBasedFrameDecoder(LE, 1 << 24, 0, 4, 0, 4, true))
+                        .addLast(new Session());
+                }
+            });
+        this.serverChannel = bootstrap.bind("127.0.0.1", port).syncUninterruptibly().channel();
+        this.port = ((java.net.InetSocketAddress)serverChannel.localAddress()).getPort();
+        loop.scheduleAtFixedRate(this::tick, 5, 5, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts a server on a free port. */
+    static FakeServer start(final Engine engine)
+    {
+        return new FakeServer(engine, 0);
+    }
+
+    /** Starts a server on the given port (a restart keeps the address). */
+    static FakeServer start(final Engine engine, final int port)
+    {
+        return new FakeServer(engine, port);
+    }
+
+    int port()
+    {
+        return port;
+    }
+
+    /** Answers every request NOT_LEADER with this {@code host:port}; null stops it. */
+    void notLeader(final String leaderAddress)
+    {
+        notLeader = leaderAddress;
+    }
+
+    /** The next command with this template id is applied and the connection then closes without a reply. */
+    void dropAfterApplying(final int templateId)
+    {
+        dropAfterTemplate = templateId;
+    }
+
+    /** Runs {@code task} on the server's thread (the engine's only thread) and returns its result. */
+    <T> T onLoop(final Callable<T> task)
+    {
+        try
+        {
+            return loop.submit(task).get(5, TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException("server task failed", ex);
+        }
+    }
+
+    /** Closes every client connection (the server keeps listening). */
+    void dropConnections()
+    {
+        onLoop(() ->
+        {
+            for (final Channel c : new ArrayList<>(children))
+            {
+                c.close();
+            }
+            return null;
+        });
+    }
+
+    /** Stops listening, closes every connection and the thread; the engine stays for a restart. */
+    @Override
+    public void close()
+    {
+        if (loop.isShuttingDown())
+        {
+            return;
+        }
+        onLoop(() ->
+        {
+            parked.clear();
+            serverChannel.close();
+            for (final Channel c : new ArrayList<>(children))
+            {
+                c.close();
+            }
+            return null;
+        });
+        serverChannel.closeFuture().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** A description of the engine's states, for failure messages. */
+    String dump(final String runId)
+    {
+        return onLoop(() ->
+        {
+            final StringBuilder b = new StringBuilder("run ").append(runId).append(":");
+            for (final long id : engine.runStateIds(runId))
+            {
+                final Views.NodeDetails d = engine.state(id);
+                b.append("\n  ").append(d.id()).append(' ').append(d.identifier()).append(' ').append(d.status())
+                    .append(" retry=").append(d.retryCount()).append(" error=").append(d.error());
+            }
+            return b.toString();
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Server thread
+    // ------------------------------------------------------------------------------------------------------------
+
+    private long now()
+    {
+        lastNow = Math.max(lastNow, System.currentTimeMillis());
+        return lastNow;
+    }
+
+    private void tick()
+    {
+        final long now = now();
+        if (engine.nextDeadline() <= now)
+        {
+            engine.tick(now);
+        }
+        serveParked(now);
+    }
+
+    private void onFrame(final Channel ch, final SessionState session, final ByteBuf frame)
+    {
+        final long correlationId = frame.readLongLE();
+        final byte[] bytes = new byte[frame.readableBytes()];
+        frame.readBytes(bytes);
+        final UnsafeBuffer message = new UnsafeBuffer(bytes);
+        final int templateId = bytes.length >= 8 ? message.getShort(2, LE) & 0xFFFF : -1;
+
+        if (!session.open)
+        {
+            if (templateId != HelloDecoder.TEMPLATE_ID)
+            {
+                error(ch, correlationId, TransportErrorCode.NOT_AUTHENTICATED, "Expected a Hello first", true);
+                return;
+            }
+            final HelloDecoder hello = new HelloDecoder().wrapAndApplyHeader(message, 0, headerDecoder);
+            final int version = hello.protocolVersion();
+            final String namespace = hello.namespaceName();
+            final String apiKey = hello.apiKey();
+            if (version != 1)
+            {
+                error(ch, 0, TransportErrorCode.UNSUPPORTED_VERSION, "Expected protocol version 1", true);
+                return;
+            }
+            if (!API_KEY.equals(apiKey))
+            {
+                error(ch, 0, TransportErrorCode.AUTH_FAILED, "Invalid API key", true);
+                return;
+            }
+            session.open = true;
+            session.namespace = namespace;
+            sessionsOpened.incrementAndGet();
+            final ExpandableArrayBuffer out = new ExpandableArrayBuffer(64);
+            final HelloReplyEncoder reply = new HelloReplyEncoder().wrapAndApplyHeader(out, 0, new MessageHeaderEncoder())
+                .sessionId(nextSessionId++)
+                .maxFrameLength(1 << 24)
+                .idleTimeoutMs(0)
+                .serverVersion("fake-1");
+            write(ch, 0, out, 8 + reply.encodedLength());
+            return;
+        }
+
+        final String leader = notLeader;
+        if (leader != null)
+        {
+            error(ch, correlationId, TransportErrorCode.NOT_LEADER, "Not the leader", false, leader);
+            return;
+        }
+        if (busyAnswers.get() > 0)
+        {
+            busyAnswers.decrementAndGet();
+            busySent.incrementAndGet();
+            error(ch, correlationId, TransportErrorCode.BUSY, "Ingress full", false);
+            return;
+        }
+        final long now = now();
+        if (templateId >= 1 && templateId <= 11)
+        {
+            if (templateId == ClaimDecoder.TEMPLATE_ID)
+            {
+                final long waitMs = claimDecoder.wrapAndApplyHeader(message, 0, headerDecoder).waitMs();
+                if (!tryClaim(ch, correlationId, message, waitMs <= 0))
+                {
+                    claimsParked.incrementAndGet();
+                    parked.add(new Parked(ch, correlationId, message, now + waitMs));
+                }
+                return;
+            }
+            final int length = commands.apply(now, message, 0, bytes.length, replyBuffer, 0);
+            commandsApplied.incrementAndGet();
+            if (dropAfterTemplate == templateId)
+            {
+                dropAfterTemplate = 0;
+                ch.close();
+            }
+            else
+            {
+                write(ch, correlationId, replyBuffer, length);
+            }
+            serveParked(now);
+            return;
+        }
+        if (templateId >= 201 && templateId <= 208)
+        {
+            final int length = query(queries.decode(message, 0, bytes.length), session.namespace);
+            write(ch, correlationId, replyBuffer, length);
+            return;
+        }
+        error(ch, correlationId, TransportErrorCode.UNKNOWN_MESSAGE, "Unknown template " + templateId, true);
+    }
+
+    /** Applies a claim; answers it when it got states or {@code answerEmpty}; false when it found nothing. */
+    private boolean tryClaim(final Channel ch, final long correlationId, final UnsafeBuffer command, final boolean answerEmpty)
+    {
+        final int length = commands.apply(now(), command, 0, command.capacity(), replyBuffer, 0);
+        final Object reply = replyDecoder.decode(replyBuffer, 0, length);
+        if (reply instanceof Claimed c && c.states().isEmpty() && !answerEmpty)
+        {
+            return false;
+        }
+        write(ch, correlationId, replyBuffer, length);
+        return true;
+    }
+
+    private void serveParked(final long now)
+    {
+        final Iterator<Parked> it = parked.iterator();
+        while (it.hasNext())
+        {
+            final Parked p = it.next();
+            if (!p.channel.isActive())
+            {
+                it.remove();
+                continue;
+            }
+            if (tryClaim(p.channel, p.correlationId, p.command, now >= p.deadline))
+            {
+                it.remove();
+            }
+        }
+    }
+
+    private int query(final Query query, final String namespace)
+    {
+        if (query instanceof Query.ListNamespaces)
+        {
+            return replies.namespaces(replyBuffer, 0, engine.namespaces());
+        }
+        if (query instanceof Query.ListNodes q)
+        {
+            return replies.nodes(replyBuffer, 0, engine.registeredNodes(q.namespace()));
+        }
+        if (query instanceof Query.GetGraph q)
+        {
+            final Views.Graph g = engine.graph(q.namespace(), q.graphName());
+            return g == null ?
+                replies.rejected(replyBuffer, 0, RejectCode.GRAPH_NOT_FOUND, "Graph template not found") :
+                replies.graph(replyBuffer, 0, g);
+        }
+        if (query instanceof Query.ListGraphs q)
+        {
+            return replies.graphs(replyBuffer, 0, engine.graphs(q.namespace()));
+        }
+        if (query instanceof Query.ListRuns q)
+        {
+            final Engine.Read<Views.RunsPage> r = engine.runs(q.namespace(), q.page(), q.size());
+            return r.ok() ? replies.runsPage(replyBuffer, 0, r.value()) : replies.rejected(replyBuffer, 0, r.rejection());
+        }
+        if (query instanceof Query.GetRunGraph q)
+        {
+            return replies.runGraph(replyBuffer, 0, engine.runGraph(q.namespace(), q.runId()));
+        }
+        if (query instanceof Query.GetNodeDetails q)
+        {
+            final Engine.Read<Views.NodeDetails> r = engine.nodeDetails(q.namespace(), q.graphName(), q.runId(), q.nodeId());
+            return r.ok() ? replies.nodeDetails(replyBuffer, 0, r.value()) : replies.rejected(replyBuffer, 0, r.rejection());
+        }
+        if (query instanceof Query.GetStateSecrets q)
+        {
+            final Engine.Read<Map<String, String>> r = engine.stateSecrets(q.namespace(), q.stateId());
+            return r.ok() ? replies.stateSecrets(replyBuffer, 0, r.value()) : replies.rejected(replyBuffer, 0, r.rejection());
+        }
+        final Query.Invalid invalid = (Query.Invalid)query;
+        return replies.rejected(replyBuffer, 0, invalid.error().toRejection());
+    }
+
+    private void error(
+        final Channel ch, final long correlationId, final TransportErrorCode code, final String detail, final boolean close)
+    {
+        error(ch, correlationId, code, detail, close, "");
+    }
+
+    private void error(
+        final Channel ch,
+        final long correlationId,
+        final TransportErrorCode code,
+        final String detail,
+        final boolean close,
+        final String leader)
+    {
+        final ExpandableArrayBuffer out = new ExpandableArrayBuffer(128);
+        final TransportErrorEncoder e = new TransportErrorEncoder().wrapAndApplyHeader(out, 0, new MessageHeaderEncoder())
+            .code(code.code())
+            .detail(detail)
+            .leaderAddress(leader);
+        final ByteBuf frame = frame(ch, correlationId, out, 8 + e.encodedLength());
+        if (close)
+        {
+            ch.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+        }
+        else
+        {
+            ch.writeAndFlush(frame);
+        }
+    }
+
+    private static void write(final Channel ch, final long correlationId, final ExpandableArrayBuffer buffer, final int length)
+    {
+        ch.writeAndFlush(frame(ch, correlationId, buffer, length));
+    }
+
+    private static ByteBuf frame(final Channel ch, final long correlationId, final ExpandableArrayBuffer buffer, final int length)
+    {
+        final ByteBuf frame = ch.alloc().buffer(12 + length);
+        frame.writeIntLE(8 + length);
+        frame.writeLongLE(correlationId);
+        frame.writeBytes(buffer.byteArray(), 0, length);
+        return frame;
+    }
+
+    private static final class SessionState
+    {
+        boolean open;
+        String namespace;
+    }
+
+    private final class Session extends ChannelInboundHandlerAdapter
+    {
+        private final SessionState state = new SessionState();
+
+        @Override
+        public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+        {
+            try
+            {
+                onFrame(ctx.channel(), state, (ByteBuf)msg);
+            }
+            finally
+            {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+        {
+            ctx.close();
+        }
+    }
+}
