@@ -60,14 +60,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread does the network work. Nothing spins: threads block on queues or timers.
  * <p>
  * <b>Lifecycle.</b> {@link #close()} stops claiming, waits up to {@link Context#closeTimeout()} for the running
- * executions to finish and for their reports to be acknowledged, releases what is still running (re-enqueue-after
- * 1 ms, so another runtime takes it at once), interrupts the workers and closes the client. States that a parked
- * claim delivers after closing began are released the same way. Thread safe; idempotent.
+ * executions to finish and for their reports to be acknowledged, releases what is still running (re-enqueue-after,
+ * so another runtime takes it without waiting for the lease; the delay is {@value #RELEASE_DELAY_MS} ms when this
+ * runtime's own long-poll claim may still be parked, so that claim cannot take the state back before the session
+ * ends, else 1 ms), interrupts the workers and closes the client. States that a parked claim delivers after closing
+ * began are released the same way (1 ms). Thread safe; idempotent.
  */
 public final class Runtime implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(Runtime.class.getName());
     private static final long THREAD_STOP_TIMEOUT_MS = 5_000;
+    /** The delay of a state released at close while a claim of ours may still be parked (see releaseRunning). */
+    static final long RELEASE_DELAY_MS = 250;
 
     private final Context ctx;
     private final ExoClient client;
@@ -460,12 +464,15 @@ public final class Runtime implements AutoCloseable
 
     private void releaseRunning(final CompletableFuture<Void> released)
     {
+        // Our own long-poll claim may still be parked on the server: a state released for "now" would go straight
+        // back to it, and be lost with the session that closes next. A short delay lets the session end first.
+        final long delayMs = claimOutstanding ? RELEASE_DELAY_MS : 1;
         final List<Report> releases = new ArrayList<>();
         for (final Execution e : running.values())
         {
             e.released = true;
             cancel(e.heartbeat);
-            releases.add(new Report.Requeue(e.state.stateId(), e.state.claimToken(), 1));
+            releases.add(new Report.Requeue(e.state.stateId(), e.state.claimToken(), delayMs));
         }
         if (releases.isEmpty())
         {
