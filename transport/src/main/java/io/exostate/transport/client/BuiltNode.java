@@ -5,7 +5,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /** The node a {@link Node.Builder} makes: names and a lambda. Immutable. */
-record BuiltNode(String name, List<String> inputNames, List<String> outputNames, List<String> secretNames, Node.Body body)
+record BuiltNode(
+    String name, List<String> inputNames, List<String> outputNames, List<String> secretNames, Node.Body body)
     implements Node
 {
     BuiltNode

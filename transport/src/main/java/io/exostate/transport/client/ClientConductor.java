@@ -110,7 +110,8 @@ final class ClientConductor
             .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.SO_KEEPALIVE, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)Math.min(Integer.MAX_VALUE, ctx.connectTimeout().toMillis()))
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int)Math.min(Integer.MAX_VALUE, ctx.connectTimeout().toMillis()))
             .handler(new ChannelInitializer<SocketChannel>()
             {
                 @Override
@@ -142,6 +143,12 @@ final class ClientConductor
     ExoException lastError()
     {
         return lastError;
+    }
+
+    /** True on the client's I/O thread. */
+    boolean inIoThread()
+    {
+        return loop.inEventLoop();
     }
 
     boolean isClosed()
@@ -272,7 +279,8 @@ final class ClientConductor
         final Channel ch = f.channel();
         channel = ch;
         state = State.HANDSHAKING;
-        final ByteBuf frame = ch.alloc().ioBuffer(SessionCodec.LENGTH_FIELD + SessionCodec.CORRELATION_LENGTH + hello.length);
+        final ByteBuf frame =
+            ch.alloc().ioBuffer(SessionCodec.LENGTH_FIELD + SessionCodec.CORRELATION_LENGTH + hello.length);
         frame.writeIntLE(SessionCodec.CORRELATION_LENGTH + hello.length);
         frame.writeLongLE(0);
         frame.writeBytes(hello);
@@ -669,7 +677,8 @@ final class ClientConductor
 
     private static String stripBrackets(final String h)
     {
-        return h.length() > 1 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']' ? h.substring(1, h.length() - 1) : h;
+        final boolean bracketed = h.length() > 1 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']';
+        return bracketed ? h.substring(1, h.length() - 1) : h;
     }
 
     private static int parsePort(final String text)

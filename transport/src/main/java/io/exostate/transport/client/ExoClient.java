@@ -166,23 +166,30 @@ public final class ExoClient implements AutoCloseable
 
     public Replies.Register registerNodes(final String runtimeName, final List<NodeRegistration> nodes)
     {
-        return await(registerNodesAsync(runtimeName, nodes));
+        return block(registerNodesAsync(runtimeName, nodes));
     }
 
     /**
-     * Creates or replaces a graph template (route #5). The spec's namespace must be the session's. The answer is the
-     * stored graph with its validation result, {@code VALID} or {@code INVALID} with errors (never {@code ONGOING}).
+     * Creates or replaces a graph template (route #5). The spec's namespace must be the session's (else the future
+     * fails with {@link ExoException.Kind#INVALID}). The answer is the stored graph with its validation result,
+     * {@code VALID} or {@code INVALID} with errors (never {@code ONGOING}). Secret values travel as given.
      */
     public CompletableFuture<Views.Graph> upsertGraphAsync(final GraphSpec spec)
     {
         Objects.requireNonNull(spec, "spec");
+        if (!spec.namespace().equals(ctx.namespace()))
+        {
+            // The server would answer NAMESPACE_MISMATCH and close the session: refuse it here instead.
+            return CompletableFuture.failedFuture(ExoException.of(ExoException.Kind.INVALID, "Expected a graph in " +
+                "the session's namespace " + ctx.namespace() + ", but it is in " + spec.namespace(), null));
+        }
         return this.<Replies.Upsert>send(encode(s -> s.commands.upsertGraph(s.buffer, 0, spec)), false, 0,
             Replies.Upsert.class).thenApply(Replies.Upsert::graph);
     }
 
     public Views.Graph upsertGraph(final GraphSpec spec)
     {
-        return await(upsertGraphAsync(spec));
+        return block(upsertGraphAsync(spec));
     }
 
     /**
@@ -194,7 +201,10 @@ public final class ExoClient implements AutoCloseable
      * @return the run id.
      */
     public CompletableFuture<String> triggerAsync(
-        final String graphName, final Map<String, String> inputs, final Map<String, String> store, final long startDelayMs)
+        final String graphName,
+        final Map<String, String> inputs,
+        final Map<String, String> store,
+        final long startDelayMs)
     {
         return triggerAsync(graphName, UUID.randomUUID().toString(), inputs, store, startDelayMs);
     }
@@ -218,9 +228,12 @@ public final class ExoClient implements AutoCloseable
     }
 
     public String trigger(
-        final String graphName, final Map<String, String> inputs, final Map<String, String> store, final long startDelayMs)
+        final String graphName,
+        final Map<String, String> inputs,
+        final Map<String, String> store,
+        final long startDelayMs)
     {
-        return await(triggerAsync(graphName, inputs, store, startDelayMs));
+        return block(triggerAsync(graphName, inputs, store, startDelayMs));
     }
 
     public String trigger(
@@ -230,7 +243,7 @@ public final class ExoClient implements AutoCloseable
         final Map<String, String> store,
         final long startDelayMs)
     {
-        return await(triggerAsync(graphName, runId, inputs, store, startDelayMs));
+        return block(triggerAsync(graphName, runId, inputs, store, startDelayMs));
     }
 
     /**
@@ -263,7 +276,7 @@ public final class ExoClient implements AutoCloseable
 
     public List<ClaimedState> claim(final List<String> nodeNames, final int max, final long leaseMs, final long waitMs)
     {
-        return await(claimAsync(nodeNames, max, leaseMs, waitMs));
+        return block(claimAsync(nodeNames, max, leaseMs, waitMs));
     }
 
     /** Reports a claimed state executed with zero, one or N outputs (route #10); resent after a reconnect. */
@@ -276,18 +289,19 @@ public final class ExoClient implements AutoCloseable
 
     public Replies.Executed executed(final long stateId, final long claimToken, final List<Map<String, String>> outputs)
     {
-        return await(executedAsync(stateId, claimToken, outputs));
+        return block(executedAsync(stateId, claimToken, outputs));
     }
 
     /** Reports a claimed state failed (route #11); the answer says whether a retry was created. */
-    public CompletableFuture<Replies.Errored> erroredAsync(final long stateId, final long claimToken, final String error)
+    public CompletableFuture<Replies.Errored> erroredAsync(
+        final long stateId, final long claimToken, final String error)
     {
         return reportAsync(new Report.Errored(stateId, claimToken, error)).thenApply(Replies.Errored.class::cast);
     }
 
     public Replies.Errored errored(final long stateId, final long claimToken, final String error)
     {
-        return await(erroredAsync(stateId, claimToken, error));
+        return block(erroredAsync(stateId, claimToken, error));
     }
 
     /** Prunes a claimed state with a JSON object as data (route #12). */
@@ -298,7 +312,7 @@ public final class ExoClient implements AutoCloseable
 
     public Replies.Prune prune(final long stateId, final long claimToken, final String dataJson)
     {
-        return await(pruneAsync(stateId, claimToken, dataJson));
+        return block(pruneAsync(stateId, claimToken, dataJson));
     }
 
     /** Puts a claimed state back, to be offered again after {@code delayMs} (at least 1) (route #13). */
@@ -310,7 +324,7 @@ public final class ExoClient implements AutoCloseable
 
     public Replies.Requeue reenqueueAfter(final long stateId, final long claimToken, final long delayMs)
     {
-        return await(reenqueueAfterAsync(stateId, claimToken, delayMs));
+        return block(reenqueueAfterAsync(stateId, claimToken, delayMs));
     }
 
     /** Extends the lease of a claimed state to at least now + {@code leaseMs}. */
@@ -322,7 +336,7 @@ public final class ExoClient implements AutoCloseable
 
     public Replies.Heartbeat heartbeat(final long stateId, final long claimToken, final long leaseMs)
     {
-        return await(heartbeatAsync(stateId, claimToken, leaseMs));
+        return block(heartbeatAsync(stateId, claimToken, leaseMs));
     }
 
     /** Sends one report; see {@link #reportsAsync(List)}. */
@@ -361,7 +375,7 @@ public final class ExoClient implements AutoCloseable
 
     public Replies.ManualRetry manualRetry(final long stateId, final String fanoutId)
     {
-        return await(manualRetryAsync(stateId, fanoutId));
+        return block(manualRetryAsync(stateId, fanoutId));
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -377,7 +391,7 @@ public final class ExoClient implements AutoCloseable
 
     public List<String> namespaces()
     {
-        return await(namespacesAsync());
+        return block(namespacesAsync());
     }
 
     /** Route #4: the registered nodes of the session's namespace. */
@@ -389,7 +403,7 @@ public final class ExoClient implements AutoCloseable
 
     public List<Views.RegisteredNode> nodes()
     {
-        return await(nodesAsync());
+        return block(nodesAsync());
     }
 
     /** Route #6: one graph template; {@code GRAPH_NOT_FOUND} when there is none. */
@@ -402,7 +416,7 @@ public final class ExoClient implements AutoCloseable
 
     public Views.Graph graph(final String graphName)
     {
-        return await(graphAsync(graphName));
+        return block(graphAsync(graphName));
     }
 
     /** Route #7: the graph templates of the session's namespace. */
@@ -414,7 +428,7 @@ public final class ExoClient implements AutoCloseable
 
     public List<Views.Graph> graphs()
     {
-        return await(graphsAsync());
+        return block(graphsAsync());
     }
 
     /** Route #16: a page (from 1) of runs, newest first, with their counts and status. */
@@ -426,7 +440,7 @@ public final class ExoClient implements AutoCloseable
 
     public Views.RunsPage runs(final int page, final int size)
     {
-        return await(runsAsync(page, size));
+        return block(runsAsync(page, size));
     }
 
     /** Route #17: the states of a run and the edges between them. */
@@ -439,7 +453,7 @@ public final class ExoClient implements AutoCloseable
 
     public Views.RunGraph runGraph(final String runId)
     {
-        return await(runGraphAsync(runId));
+        return block(runGraphAsync(runId));
     }
 
     /** Route #18: one state of a run; {@code nodeId} is the state id as 24 hex characters. */
@@ -455,7 +469,7 @@ public final class ExoClient implements AutoCloseable
 
     public Views.NodeDetails nodeDetails(final String graphName, final String runId, final String nodeId)
     {
-        return await(nodeDetailsAsync(graphName, runId, nodeId));
+        return block(nodeDetailsAsync(graphName, runId, nodeId));
     }
 
     /** Route #15: the secrets of the graph a state belongs to, decrypted, by name. */
@@ -468,12 +482,23 @@ public final class ExoClient implements AutoCloseable
 
     public Map<String, String> stateSecrets(final long stateId)
     {
-        return await(stateSecretsAsync(stateId));
+        return block(stateSecretsAsync(stateId));
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // Internals
     // ------------------------------------------------------------------------------------------------------------
+
+    /** Waits for one of this client's futures; refuses to on the I/O thread, which would wait for itself. */
+    private <T> T block(final CompletableFuture<T> future)
+    {
+        if (conductor.inIoThread())
+        {
+            throw new IllegalStateException("Expected a blocking ExoClient call off the client's I/O thread (it " +
+                "would wait for itself until the request timeout), but it was made on it: use the Async variant");
+        }
+        return await(future);
+    }
 
     /**
      * Waits for a future of this client and returns its value, or throws its failure as an {@link ExoException}
@@ -721,8 +746,8 @@ public final class ExoClient implements AutoCloseable
                 "reconnectBackoffMin, but got " + reconnectBackoffMax + " < " + reconnectBackoffMin);
             requirePositive(busyBackoffMin, "busyBackoffMin");
             requirePositive(busyBackoffMax, "busyBackoffMax");
-            require(busyBackoffMax.compareTo(busyBackoffMin) >= 0, "Expected busyBackoffMax >= busyBackoffMin, but got " +
-                busyBackoffMax + " < " + busyBackoffMin);
+            require(busyBackoffMax.compareTo(busyBackoffMin) >= 0,
+                "Expected busyBackoffMax >= busyBackoffMin, but got " + busyBackoffMax + " < " + busyBackoffMin);
             require(maxInboundFrameLength >= 1024, "Expected maxInboundFrameLength >= 1024, but got " +
                 maxInboundFrameLength);
             return this;

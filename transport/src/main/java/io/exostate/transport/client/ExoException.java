@@ -111,7 +111,7 @@ public final class ExoException extends RuntimeException
         return rejectCode;
     }
 
-    /** The {@code TransportError} code for {@link Kind#TRANSPORT}, or null (also for a code this build does not know). */
+    /** The {@code TransportError} code of {@link Kind#TRANSPORT}, else null (also for a code unknown here). */
     public TransportErrorCode transportError()
     {
         return kind == Kind.TRANSPORT ? TransportErrorCode.fromCode(transportCode) : null;

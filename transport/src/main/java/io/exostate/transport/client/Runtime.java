@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * <b>What it does.</b>
  * <ul>
- * <li>At {@link #start(Context)}: connects an {@link ExoClient} and registers every node (a refusal fails the start).</li>
+ * <li>At {@link #start(Context)}: connects an {@link ExoClient} and registers every node (a refusal fails the
+ * start).</li>
  * <li>Claims with exactly one long-poll claim outstanding, sized to the number of free workers (never more than it
  * can run at once): the server answers as soon as work is ready, so an idle runtime costs one request per wait
  * period, not one per second.</li>
@@ -805,7 +806,8 @@ public final class Runtime implements AutoCloseable
         private ExoClient.Context client = new ExoClient.Context();
         private String runtimeName = System.getProperty(RUNTIME_NAME_PROP_NAME);
         private List<Node> nodes = List.of();
-        private int workers = Integer.getInteger(WORKERS_PROP_NAME, java.lang.Runtime.getRuntime().availableProcessors());
+        private int workers =
+            Integer.getInteger(WORKERS_PROP_NAME, java.lang.Runtime.getRuntime().availableProcessors());
         private Duration lease = LEASE_DEFAULT;
         private int maxBatch = MAX_BATCH_DEFAULT;
         private Duration heartbeatInterval;
@@ -1037,7 +1039,8 @@ public final class Runtime implements AutoCloseable
                 }
             }
             return "Runtime.Context{runtimeName=" + runtimeName + ", nodes=" + names + ", workers=" + workers +
-                ", lease=" + lease + ", heartbeatInterval=" + (heartbeatInterval == null ? "lease/3" : heartbeatInterval) +
+                ", lease=" + lease +
+                ", heartbeatInterval=" + (heartbeatInterval == null ? "lease/3" : heartbeatInterval) +
                 ", maxBatch=" + maxBatch + ", longPollWait=" + longPollWait + ", reportWindow=" + reportWindow +
                 ", closeTimeout=" + closeTimeout + ", releaseTimeout=" + releaseTimeout + ", client=" + client + "}";
         }

@@ -7,7 +7,10 @@ import io.exostate.core.engine.RejectCode;
 import io.exostate.core.engine.Replies;
 import io.exostate.core.engine.Views;
 import io.exostate.core.model.Status;
+import io.exostate.core.template.GraphSpec;
 import io.exostate.core.template.NodeRegistration;
+import io.exostate.core.template.RetryPolicySpec;
+import io.exostate.core.template.StoreConfigSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -287,7 +290,8 @@ class ExoClientTest
         final long appliedBefore = server.commandsApplied.get();
         server.dropAfterApplying(5);
 
-        final Replies.Executed executed = client.executed(state.stateId(), state.claimToken(), List.of(map("text", "x")));
+        final Replies.Executed executed =
+            client.executed(state.stateId(), state.claimToken(), List.of(map("text", "x")));
 
         assertThat(executed.ok()).isTrue();
         // Applied, answer lost, sent again on the next session and answered with the first answer.
@@ -324,7 +328,8 @@ class ExoClientTest
 
         final List<Report> reports = new ArrayList<>();
         reports.add(new Report.Heartbeat(states.get(0).stateId(), states.get(0).claimToken(), 20_000));
-        reports.add(new Report.Executed(states.get(0).stateId(), states.get(0).claimToken(), List.of(map("text", "a"))));
+        reports.add(new Report.Executed(
+            states.get(0).stateId(), states.get(0).claimToken(), List.of(map("text", "a"))));
         reports.add(new Report.Errored(states.get(1).stateId(), states.get(1).claimToken(), "boom"));
         reports.add(new Report.Prune(states.get(2).stateId(), states.get(2).claimToken(), "{}"));
         reports.add(new Report.Requeue(states.get(3).stateId(), states.get(3).claimToken(), 60_000));
@@ -338,6 +343,40 @@ class ExoClientTest
         assertThat(answers.get(4).join()).isInstanceOf(Replies.Requeue.class);
         // Zero outputs: Echo's child-less template takes it (SPEC §4, N = 0).
         assertThat(answers.get(5).join()).isEqualTo(Replies.Executed.OK);
+    }
+
+    @Test
+    void shouldRefuseGraphOfAnotherNamespaceWithoutClosingTheSession()
+    {
+        final ExoClient client = connect();
+        final long session = client.sessionId();
+
+        assertThatThrownBy(() -> client.upsertGraph(new GraphSpec("other", "g", List.of(), Map.of(),
+            RetryPolicySpec.DEFAULT, StoreConfigSpec.DEFAULT, List.of())))
+            .isInstanceOfSatisfying(ExoException.class, ex ->
+                assertThat(ex.kind()).isEqualTo(ExoException.Kind.INVALID));
+        assertThat(client.namespaces()).isEmpty();
+        assertThat(client.sessionId()).isEqualTo(session);
+    }
+
+    @Test
+    void shouldRefuseBlockingCallsOnTheIoThread()
+    {
+        final ExoClient client = connect();
+
+        final CompletableFuture<Object> nested = client.namespacesAsync().handle((ok, failure) ->
+        {
+            try
+            {
+                return client.namespaces();
+            }
+            catch (final IllegalStateException ex)
+            {
+                return ex;
+            }
+        });
+
+        assertThat(nested.join()).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

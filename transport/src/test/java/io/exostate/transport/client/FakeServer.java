@@ -14,6 +14,7 @@ import io.exostate.core.codec.sbe.MessageHeaderEncoder;
 import io.exostate.core.codec.sbe.TransportErrorEncoder;
 import io.exostate.core.engine.Engine;
 import io.exostate.core.engine.RejectCode;
+import io.exostate.core.engine.Rejection;
 import io.exostate.core.engine.Views;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -269,7 +270,8 @@ final class FakeServer implements AutoCloseable
             session.namespace = namespace;
             sessionsOpened.incrementAndGet();
             final ExpandableArrayBuffer out = new ExpandableArrayBuffer(64);
-            final HelloReplyEncoder reply = new HelloReplyEncoder().wrapAndApplyHeader(out, 0, new MessageHeaderEncoder())
+            final HelloReplyEncoder reply = new HelloReplyEncoder()
+                .wrapAndApplyHeader(out, 0, new MessageHeaderEncoder())
                 .sessionId(nextSessionId++)
                 .maxFrameLength(1 << 24)
                 .idleTimeoutMs(0)
@@ -328,7 +330,8 @@ final class FakeServer implements AutoCloseable
     }
 
     /** Applies a claim; answers it when it got states or {@code answerEmpty}; false when it found nothing. */
-    private boolean tryClaim(final Channel ch, final long correlationId, final UnsafeBuffer command, final boolean answerEmpty)
+    private boolean tryClaim(
+        final Channel ch, final long correlationId, final UnsafeBuffer command, final boolean answerEmpty)
     {
         final int length = commands.apply(now(), command, 0, command.capacity(), replyBuffer, 0);
         final Object reply = replyDecoder.decode(replyBuffer, 0, length);
@@ -382,7 +385,7 @@ final class FakeServer implements AutoCloseable
         if (query instanceof Query.ListRuns q)
         {
             final Engine.Read<Views.RunsPage> r = engine.runs(q.namespace(), q.page(), q.size());
-            return r.ok() ? replies.runsPage(replyBuffer, 0, r.value()) : replies.rejected(replyBuffer, 0, r.rejection());
+            return r.ok() ? replies.runsPage(replyBuffer, 0, r.value()) : rejected(r.rejection());
         }
         if (query instanceof Query.GetRunGraph q)
         {
@@ -390,20 +393,30 @@ final class FakeServer implements AutoCloseable
         }
         if (query instanceof Query.GetNodeDetails q)
         {
-            final Engine.Read<Views.NodeDetails> r = engine.nodeDetails(q.namespace(), q.graphName(), q.runId(), q.nodeId());
-            return r.ok() ? replies.nodeDetails(replyBuffer, 0, r.value()) : replies.rejected(replyBuffer, 0, r.rejection());
+            final Engine.Read<Views.NodeDetails> r =
+                engine.nodeDetails(q.namespace(), q.graphName(), q.runId(), q.nodeId());
+            return r.ok() ? replies.nodeDetails(replyBuffer, 0, r.value()) : rejected(r.rejection());
         }
         if (query instanceof Query.GetStateSecrets q)
         {
             final Engine.Read<Map<String, String>> r = engine.stateSecrets(q.namespace(), q.stateId());
-            return r.ok() ? replies.stateSecrets(replyBuffer, 0, r.value()) : replies.rejected(replyBuffer, 0, r.rejection());
+            return r.ok() ? replies.stateSecrets(replyBuffer, 0, r.value()) : rejected(r.rejection());
         }
         final Query.Invalid invalid = (Query.Invalid)query;
         return replies.rejected(replyBuffer, 0, invalid.error().toRejection());
     }
 
+    private int rejected(final Rejection rejection)
+    {
+        return replies.rejected(replyBuffer, 0, rejection);
+    }
+
     private void error(
-        final Channel ch, final long correlationId, final TransportErrorCode code, final String detail, final boolean close)
+        final Channel ch,
+        final long correlationId,
+        final TransportErrorCode code,
+        final String detail,
+        final boolean close)
     {
         error(ch, correlationId, code, detail, close, "");
     }
@@ -417,7 +430,8 @@ final class FakeServer implements AutoCloseable
         final String leader)
     {
         final ExpandableArrayBuffer out = new ExpandableArrayBuffer(128);
-        final TransportErrorEncoder e = new TransportErrorEncoder().wrapAndApplyHeader(out, 0, new MessageHeaderEncoder())
+        final TransportErrorEncoder e = new TransportErrorEncoder()
+            .wrapAndApplyHeader(out, 0, new MessageHeaderEncoder())
             .code(code.code())
             .detail(detail)
             .leaderAddress(leader);
@@ -432,12 +446,14 @@ final class FakeServer implements AutoCloseable
         }
     }
 
-    private static void write(final Channel ch, final long correlationId, final ExpandableArrayBuffer buffer, final int length)
+    private static void write(
+        final Channel ch, final long correlationId, final ExpandableArrayBuffer buffer, final int length)
     {
         ch.writeAndFlush(frame(ch, correlationId, buffer, length));
     }
 
-    private static ByteBuf frame(final Channel ch, final long correlationId, final ExpandableArrayBuffer buffer, final int length)
+    private static ByteBuf frame(
+        final Channel ch, final long correlationId, final ExpandableArrayBuffer buffer, final int length)
     {
         final ByteBuf frame = ch.alloc().buffer(12 + length);
         frame.writeIntLE(8 + length);

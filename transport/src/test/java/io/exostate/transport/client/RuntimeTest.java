@@ -463,7 +463,8 @@ class RuntimeTest
 
         first.close();
         final long closedAt = System.nanoTime();
-        final Runtime second = startRuntime(runtimeContext(server.port(), "second", Node.named("Stuck").single((in, s) -> null)));
+        final Node fast = Node.named("Stuck").single((in, s) -> null);
+        final Runtime second = startRuntime(runtimeContext(server.port(), "second", fast));
 
         awaitRun(client, server, runId, "SUCCESS", RUN_TIMEOUT);
         // Released at once, not after the 30 s lease.

@@ -65,11 +65,16 @@ final class TestSupport
     static NodeTemplateSpec node(
         final String id, final String nodeName, final Map<String, String> inputs, final String... next)
     {
-        return new NodeTemplateSpec(nodeName, NS, id, inputs(inputs), next.length == 0 ? null : Arrays.asList(next), null);
+        return new NodeTemplateSpec(
+            nodeName, NS, id, inputs(inputs), next.length == 0 ? null : Arrays.asList(next), null);
     }
 
     static NodeTemplateSpec unite(
-        final String id, final String nodeName, final Map<String, String> inputs, final String target, final String... next)
+        final String id,
+        final String nodeName,
+        final Map<String, String> inputs,
+        final String target,
+        final String... next)
     {
         return new NodeTemplateSpec(nodeName, NS, id, inputs(inputs), next.length == 0 ? null : Arrays.asList(next),
             new UnitesSpec(target, UniteStrategy.ALL_SUCCESS));
@@ -107,7 +112,11 @@ final class TestSupport
 
     /** Waits (polling every 10 ms) until the run has the status, failing with the server's view of it. */
     static Views.RunSummary awaitRun(
-        final ExoClient client, final FakeServer server, final String runId, final String status, final Duration timeout)
+        final ExoClient client,
+        final FakeServer server,
+        final String runId,
+        final String status,
+        final Duration timeout)
     {
         final long deadline = System.nanoTime() + timeout.toNanos();
         Views.RunSummary r = null;
