@@ -94,6 +94,7 @@ public final class Runtime implements AutoCloseable
     private final AtomicInteger runningCount = new AtomicInteger();
 
     // Owned by the agent thread.
+    /** By claim token, unique per claim: the same state claimed again after a lost lease is another execution. */
     private final Long2ObjectHashMap<Execution> running = new Long2ObjectHashMap<>();
     private final List<PendingReport> batch = new ArrayList<>();
     private final Backoff claimBackoff;
@@ -302,7 +303,7 @@ public final class Runtime implements AutoCloseable
             }
             final Execution e = new Execution(state, nodes.get(state.nodeName()));
             freeWorkers--;
-            running.put(state.stateId(), e);
+            running.put(state.claimToken(), e);
             runningCount.incrementAndGet();
             if (leaseMs > 0)
             {
@@ -324,7 +325,7 @@ public final class Runtime implements AutoCloseable
 
     private void onExecuted(final Execution e, final Report report)
     {
-        if (running.remove(e.state.stateId()) == null)
+        if (running.remove(e.state.claimToken()) != e)
         {
             return;
         }
@@ -343,7 +344,7 @@ public final class Runtime implements AutoCloseable
 
     private void heartbeat(final Execution e)
     {
-        if (running.get(e.state.stateId()) == e && !e.released)
+        if (running.get(e.state.claimToken()) == e && !e.released)
         {
             enqueue(new PendingReport(new Report.Heartbeat(e.state.stateId(), e.state.claimToken(), leaseMs), e));
         }
