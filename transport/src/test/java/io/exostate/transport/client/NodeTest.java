@@ -4,6 +4,7 @@ import io.exostate.core.model.FieldKind;
 import io.exostate.core.template.NodeRegistration;
 import io.exostate.core.template.SchemaField;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Nodes, signals, registrations and contexts: no network. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
 class NodeTest
 {
     @Test
