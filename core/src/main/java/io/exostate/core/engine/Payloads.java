@@ -242,7 +242,8 @@ public final class Payloads
                 throw new IllegalArgumentException("output " + i + " truncated");
             }
             final int len = buf.getInt(pos);
-            if (len < 0 || pos + 4 + len > end)
+            // Compared against the room left, not as pos + 4 + len: a length near Integer.MAX_VALUE would overflow.
+            if (len < 0 || len > end - pos - 4)
             {
                 throw new IllegalArgumentException("output " + i + " has a bad length " + len);
             }
@@ -318,7 +319,7 @@ public final class Payloads
             throw new IllegalArgumentException("string length truncated at " + pos);
         }
         final int len = buf.getInt(pos);
-        if (len < 0 || pos + 4 + len > end)
+        if (len < 0 || len > end - pos - 4)
         {
             throw new IllegalArgumentException("string at " + pos + " has a bad length " + len);
         }
