@@ -1010,20 +1010,25 @@ public final class Engine implements Commands
             g.dirty = false;
             final GraphVersion v = t.run.version;
             final int[] unites = v.unitesOf[t.nodeIdx];
+            // Decide every unite node of this instance before creating any: a unite state is itself a descendant of
+            // T, so creating the first would count against the others that the same event satisfied.
+            long satisfied = 0;
             for (int k = 0; k < unites.length; k++)
             {
                 final long bit = 1L << k;
-                if ((g.createdMask & bit) != 0)
+                if ((g.createdMask & bit) == 0 &&
+                    (v.uniteStrategy[unites[k]] == io.exostate.core.model.UniteStrategy.ALL_DONE ?
+                        g.pending == 0 : g.blocking == 0))
                 {
-                    continue;
+                    satisfied |= bit;
                 }
-                final int u = unites[k];
-                final boolean satisfied = v.uniteStrategy[u] == io.exostate.core.model.UniteStrategy.ALL_DONE ?
-                    g.pending == 0 : g.blocking == 0;
-                if (satisfied)
+            }
+            g.createdMask |= satisfied;
+            for (int k = 0; k < unites.length; k++)
+            {
+                if ((satisfied & (1L << k)) != 0)
                 {
-                    g.createdMask |= bit;
-                    createUnite(t, u);
+                    createUnite(t, unites[k]);
                 }
             }
         }
