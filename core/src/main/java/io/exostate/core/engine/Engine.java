@@ -746,6 +746,10 @@ public final class Engine implements Commands
             {
                 return new Replies.Requeue(null, s.lastReportValue);
             }
+            if (claimToken != NO_TOKEN && claimToken != s.claimToken)
+            {
+                return new Replies.Requeue(staleToken(s, claimToken), 0);
+            }
             if (s.status != Status.QUEUED && s.status != Status.CREATED)
             {
                 return new Replies.Requeue(new Rejection(RejectCode.WRONG_STATUS, "State is not queued"), 0);
@@ -833,13 +837,13 @@ public final class Engine implements Commands
             {
                 return new Replies.Heartbeat(stateNotFound(), 0);
             }
-            if (s.status != Status.QUEUED)
-            {
-                return new Replies.Heartbeat(new Rejection(RejectCode.WRONG_STATUS, "State is not queued"), 0);
-            }
             if (claimToken == NO_TOKEN || claimToken != s.claimToken)
             {
                 return new Replies.Heartbeat(staleToken(s, claimToken), 0);
+            }
+            if (s.status != Status.QUEUED)
+            {
+                return new Replies.Heartbeat(new Rejection(RejectCode.WRONG_STATUS, "State is not queued"), 0);
             }
             final long deadline = Math.max(s.leaseDeadline, saturatingAdd(time, leaseMs));
             if (deadline != s.leaseDeadline)
@@ -1273,13 +1277,15 @@ public final class Engine implements Commands
 
     private static Rejection checkQueued(final StateRec s, final long token, final String notQueued)
     {
-        if (s.status != Status.QUEUED)
-        {
-            return new Rejection(RejectCode.WRONG_STATUS, notQueued);
-        }
+        // A token that is not the state's current claim is stale whatever the status (an expired lease leaves the
+        // state CREATED): the runtime must learn that its claim is gone, not that it sent a wrong request.
         if (token != NO_TOKEN && token != s.claimToken)
         {
             return staleToken(s, token);
+        }
+        if (s.status != Status.QUEUED)
+        {
+            return new Rejection(RejectCode.WRONG_STATUS, notQueued);
         }
         return null;
     }
