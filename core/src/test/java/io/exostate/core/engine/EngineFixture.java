@@ -265,14 +265,14 @@ public final class EngineFixture
     }
 
     /**
-     * Runs a command that must be refused and checks that it changed nothing: the engine's snapshot bytes are the same
+     * Runs a command (or a read) that must be refused and checks that it changed nothing: the engine's snapshot bytes are the same
      * before and after. Returns the rejection. Run it at the time of the previous command, so the clock stays put.
      */
     public Rejection rejectedWithoutChange(final Supplier<Object> command)
     {
         final byte[] before = engine.snapshot();
         final Object reply = command.get();
-        final Rejection rejection = Replies.rejectionOf(reply);
+        final Rejection rejection = reply instanceof Engine.Read<?> read ? read.rejection() : Replies.rejectionOf(reply);
         assertThat(rejection).as("a rejection, but got %s", reply).isNotNull();
         assertThat(engine.snapshot()).as("the engine's state after %s", rejection).isEqualTo(before);
         return rejection;
