@@ -212,8 +212,9 @@ public final class Engine implements Commands
                 return new Replies.Upsert(new Rejection(RejectCode.INVALID_GRAPH, result.modelError()), null);
             }
             final GraphSpec normalized = result.normalized();
-            final NamespaceRec ns = namespace(normalized.namespace());
-            GraphRec g = ns.graphs.get(normalized.name());
+            // Look up without creating: the version below can still be refused, and a refusal changes nothing.
+            final NamespaceRec existing = namespaces.get(normalized.namespace());
+            GraphRec g = existing == null ? null : existing.graphs.get(normalized.name());
             final boolean created = g == null;
             if (created)
             {
@@ -234,7 +235,7 @@ public final class Engine implements Commands
             nextEntityId += created ? 2 : 1;
             if (created)
             {
-                ns.graphs.put(g.name, g);
+                namespace(normalized.namespace()).graphs.put(g.name, g);
             }
             g.versionCount++;
             g.current = version;
