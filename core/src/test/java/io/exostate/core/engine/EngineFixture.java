@@ -274,7 +274,7 @@ public final class EngineFixture
         final Object reply = command.get();
         final Rejection rejection = reply instanceof Engine.Read<?> read ? read.rejection() : Replies.rejectionOf(reply);
         assertThat(rejection).as("a rejection, but got %s", reply).isNotNull();
-        assertThat(engine.snapshot()).as("the engine's state after %s", rejection).isEqualTo(before);
+        assertSameSnapshot(before, engine.snapshot(), rejection);
         return rejection;
     }
 
@@ -283,8 +283,16 @@ public final class EngineFixture
     {
         final byte[] before = engine.snapshot();
         final T reply = command.get();
-        assertThat(engine.snapshot()).as("the engine's state after %s", reply).isEqualTo(before);
+        assertSameSnapshot(before, engine.snapshot(), reply);
         return reply;
+    }
+
+    private static void assertSameSnapshot(final byte[] before, final byte[] after, final Object reply)
+    {
+        assertThat(Arrays.mismatch(before, after))
+            .as("%s changed the engine's snapshot (%d bytes before, %d after): first difference at byte",
+                reply, before.length, after.length)
+            .isEqualTo(-1);
     }
 
     /** Encodes a list of already encoded output maps (see {@link Payloads}), e.g. maps holding raw JSON values. */
