@@ -217,7 +217,7 @@ class EngineReadSideTest
 
         assertThat(root.ok()).isTrue();
         final Views.NodeDetails d = root.value();
-        assertThat(d.id()).isEqualTo(Ids.stateId(a.id()));
+        assertThat(d.id()).isEqualTo(Ids.stateId(a.id())).matches("[0-9a-f]{24}");
         assertThat(d.nodeName()).isEqualTo("A");
         assertThat(d.identifier()).isEqualTo("a");
         assertThat(d.graphName()).isEqualTo("g");

@@ -21,6 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Automatic retries of SPEC §7: the retry state, its delay, the budget and the errored texts. */
 class EngineRetryTest
 {
+    /** More attempts than any policy here allows: a bound for the loops that fail a state until it errors. */
+    private static final int MAX_ATTEMPTS = 20;
+
     private final EngineFixture f = new EngineFixture()
         .register("A", "x", "|", "o")
         .register("B", "y", "|", "p");
@@ -51,6 +54,7 @@ class EngineRetryTest
         EngineFixture.Claimed b = f.claimOne("B");
         while (f.errored(b, "boom").retryCreated())
         {
+            assertThat(delays).as("retries keep coming").hasSizeLessThan(MAX_ATTEMPTS);
             final List<Views.NodeDetails> bs = f.states(run, "b");
             final Views.NodeDetails retry = bs.get(bs.size() - 1);
             delays.add(retry.enqueueAfter() - f.now);
@@ -161,6 +165,7 @@ class EngineRetryTest
             EngineFixture.Claimed a = g.claimOne("A");
             while (g.errored(a, "boom").retryCreated())
             {
+                assertThat(delays).as("retries keep coming").hasSizeLessThan(MAX_ATTEMPTS);
                 final List<Views.NodeDetails> as = g.states(run, "a");
                 g.now = as.get(as.size() - 1).enqueueAfter();
                 delays.add(g.now);
