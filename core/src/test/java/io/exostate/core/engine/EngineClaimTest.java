@@ -99,7 +99,8 @@ class EngineClaimTest
         }
         assertThat(f.withoutChange(() -> f.engine.claim(f.now, NS, new String[0], 0, 10, 0)).count()).isZero();
         assertThat(f.withoutChange(() -> f.engine.claim(f.now, NS, new String[]{"Nope"}, 1, 10, 0)).count()).isZero();
-        assertThat(f.withoutChange(() -> f.engine.claim(f.now, "unknown", new String[]{"X"}, 1, 10, 0)).count()).isZero();
+        assertThat(f.withoutChange(() -> f.engine.claim(f.now, "unknown", new String[]{"X"}, 1, 10, 0)).count())
+            .isZero();
         assertThat(f.claimAll("X")).hasSize(1);
     }
 

@@ -265,14 +265,16 @@ public final class EngineFixture
     }
 
     /**
-     * Runs a command (or a read) that must be refused and checks that it changed nothing: the engine's snapshot bytes are the same
-     * before and after. Returns the rejection. Run it at the time of the previous command, so the clock stays put.
+     * Runs a command (or a read) that must be refused and checks that it changed nothing: the engine's snapshot bytes
+     * are the same before and after. Returns the rejection. Run it at the time of the previous command, so the clock
+     * stays put.
      */
     public Rejection rejectedWithoutChange(final Supplier<Object> command)
     {
         final byte[] before = engine.snapshot();
         final Object reply = command.get();
-        final Rejection rejection = reply instanceof Engine.Read<?> read ? read.rejection() : Replies.rejectionOf(reply);
+        final Rejection rejection =
+            reply instanceof Engine.Read<?> read ? read.rejection() : Replies.rejectionOf(reply);
         assertThat(rejection).as("a rejection, but got %s", reply).isNotNull();
         assertSameSnapshot(before, engine.snapshot(), rejection);
         return rejection;
@@ -313,6 +315,18 @@ public final class EngineFixture
             pos += 4 + m.length;
         }
         return buf.byteArray();
+    }
+
+    /**
+     * A value shaped like a secret the edge encrypted (decision 11): the URL-safe base64 of a 12-byte nonce, the
+     * text and a 16-byte tag. The engine never decrypts; it only has to look encrypted to graph validation.
+     */
+    public static String encrypted(final String text)
+    {
+        final byte[] plain = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final byte[] sealed = new byte[12 + plain.length + 16];
+        System.arraycopy(plain, 0, sealed, 12, plain.length);
+        return java.util.Base64.getUrlEncoder().encodeToString(sealed);
     }
 
     public static Map<String, String> map(final String... kv)

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static io.exostate.core.engine.EngineFixture.NS;
+import static io.exostate.core.engine.EngineFixture.encrypted;
 import static io.exostate.core.engine.EngineFixture.graph;
 import static io.exostate.core.engine.EngineFixture.graphIn;
 import static io.exostate.core.engine.EngineFixture.map;
@@ -74,7 +75,7 @@ class EngineReadSideTest
         final RetryPolicySpec retry = new RetryPolicySpec(5, RetryStrategy.LINEAR, 100, 3, 900L);
         final StoreConfigSpec store = new StoreConfigSpec(List.of("k"), Map.of("d", "v"));
         final GraphSpec spec = new GraphSpec(NS, "g", List.of(node("a", "A", map("x", "1"))),
-            Map.of("s", "ENCRYPTED"), retry, store, List.of(TriggerSpec.cron("* * * * *")));
+            Map.of("s", encrypted("one")), retry, store, List.of(TriggerSpec.cron("* * * * *")));
         final long createdAt = f.now;
         f.upsertValid(spec);
         f.upsertValid(graph("h", node("a", "A", map("x", "1"))));
@@ -88,7 +89,7 @@ class EngineReadSideTest
         assertThat(g.retryPolicy()).isEqualTo(retry);
         assertThat(g.storeConfig()).isEqualTo(store);
         assertThat(g.triggers()).containsExactly(TriggerSpec.cron("* * * * *"));
-        assertThat(g.encryptedSecrets()).isEqualTo(Map.of("s", "ENCRYPTED"));
+        assertThat(g.encryptedSecrets()).isEqualTo(Map.of("s", encrypted("one")));
         assertThat(g.nodes()).isEqualTo(spec.nodes());
         assertThat(g.validationStatus()).isEqualTo("VALID");
         assertThat(g.validationErrors()).isEmpty();
@@ -271,18 +272,19 @@ class EngineReadSideTest
     void shouldReturnTheSecretsOfTheGraphVersionTheRunUses()
     {
         f.registerWithSecrets(NS, "S", List.of("api"), "x");
-        final GraphSpec v1 = new GraphSpec(NS, "g", List.of(node("a", "S", map("x", "1"))), Map.of("api", "ENC-1"),
-            RetryPolicySpec.DEFAULT, StoreConfigSpec.DEFAULT, List.of());
+        final GraphSpec v1 = new GraphSpec(NS, "g", List.of(node("a", "S", map("x", "1"))),
+            Map.of("api", encrypted("first")), RetryPolicySpec.DEFAULT, StoreConfigSpec.DEFAULT, List.of());
         f.upsertValid(v1);
         final String run = f.trigger("g");
-        f.upsertValid(new GraphSpec(NS, "g", v1.nodes(), Map.of("api", "ENC-2"), RetryPolicySpec.DEFAULT,
+        f.upsertValid(new GraphSpec(NS, "g", v1.nodes(), Map.of("api", encrypted("second")), RetryPolicySpec.DEFAULT,
             StoreConfigSpec.DEFAULT, List.of()));
         final String later = f.trigger("g");
 
         final Engine.Read<Map<String, String>> secrets = f.engine.stateSecrets(NS, f.engine.runStateIds(run)[0]);
 
         assertThat(secrets.ok()).isTrue();
-        assertThat(secrets.value()).isEqualTo(Map.of("api", "ENC-1"));
-        assertThat(f.engine.stateSecrets(NS, f.engine.runStateIds(later)[0]).value()).isEqualTo(Map.of("api", "ENC-2"));
+        assertThat(secrets.value()).isEqualTo(Map.of("api", encrypted("first")));
+        assertThat(f.engine.stateSecrets(NS, f.engine.runStateIds(later)[0]).value())
+            .isEqualTo(Map.of("api", encrypted("second")));
     }
 }

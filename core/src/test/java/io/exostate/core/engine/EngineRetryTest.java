@@ -132,7 +132,8 @@ class EngineRetryTest
         "FIXED_FULL_JITTER, 3, 1",
         "FIXED_EQUAL_JITTER, 3, 1",
     })
-    void shouldKeepJitteredDelaysWithinTheirBounds(final RetryStrategy strategy, final int maxRetries, final int exponent)
+    void shouldKeepJitteredDelaysWithinTheirBounds(
+        final RetryStrategy strategy, final int maxRetries, final int exponent)
     {
         final long b = 1000;
         final String run = chain(policy(maxRetries, strategy, b, exponent, null));

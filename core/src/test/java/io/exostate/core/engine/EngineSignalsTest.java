@@ -137,7 +137,8 @@ class EngineSignalsTest
         final String run = f.trigger("g", Map.of(), Map.of(), 60_000);
         final long root = f.engine.runStateIds(run)[0];
 
-        assertThat(f.engine.reenqueueAfter(f.now, NS, root, Commands.NO_TOKEN, 100).enqueueAfter()).isEqualTo(f.now + 100);
+        assertThat(f.engine.reenqueueAfter(f.now, NS, root, Commands.NO_TOKEN, 100).enqueueAfter())
+            .isEqualTo(f.now + 100);
 
         f.advance(100);
         assertThat(f.claimOne("A").id()).isEqualTo(root);

@@ -12,7 +12,7 @@ import static io.exostate.core.engine.EngineFixture.map;
 import static io.exostate.core.engine.EngineFixture.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The per-run store of SPEC §8: written once at trigger, read through {@code ${{ store.k }}}, defaults, required keys. */
+/** The per-run store of SPEC §8: written at trigger, read through {@code ${{ store.k }}}, defaults, required keys. */
 class EngineStoreTest
 {
     private final EngineFixture f = new EngineFixture()

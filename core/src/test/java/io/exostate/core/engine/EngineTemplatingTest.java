@@ -243,7 +243,8 @@ class EngineTemplatingTest
             node("b", "B", map("y", "${{ a.outputs.o }}"))));
         final String run = f.trigger("g");
         final EngineFixture.Claimed a = f.claimOne("A");
-        final byte[] outputs = EngineFixture.outputList(Payloads.encodeMap(map("o", "V", "p", "{\"n\":1}"), Set.of("p")));
+        final byte[] outputs =
+            EngineFixture.outputList(Payloads.encodeMap(map("o", "V", "p", "{\"n\":1}"), Set.of("p")));
 
         assertThat(f.engine.executed(f.now, NS, a.id(), a.token(), new UnsafeBuffer(outputs), 0, outputs.length).ok())
             .isTrue();
@@ -283,7 +284,8 @@ class EngineTemplatingTest
 
         final EngineFixture.Claimed a = f.claimAndExecute("A", map("o", "V"));
 
-        assertThat(f.state(a.id()).error()).isEqualTo("Registered node not found for node name: Ghost and namespace: ns");
+        assertThat(f.state(a.id()).error())
+            .isEqualTo("Registered node not found for node name: Ghost and namespace: ns");
         assertThat(f.states(run)).hasSize(1);
     }
 
