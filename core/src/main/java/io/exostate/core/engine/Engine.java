@@ -218,8 +218,9 @@ public final class Engine implements Commands
                 return new Replies.Upsert(new Rejection(RejectCode.INVALID_GRAPH, result.modelError()), null);
             }
             final GraphSpec normalized = result.normalized();
-            final NamespaceRec ns = namespace(normalized.namespace());
-            GraphRec g = ns.graphs.get(normalized.name());
+            // Look up without creating: the version below can still be refused, and a refusal changes nothing.
+            final NamespaceRec existing = namespaces.get(normalized.namespace());
+            GraphRec g = existing == null ? null : existing.graphs.get(normalized.name());
             final boolean created = g == null;
             if (created)
             {
@@ -240,7 +241,7 @@ public final class Engine implements Commands
             nextEntityId += created ? 2 : 1;
             if (created)
             {
-                ns.graphs.put(g.name, g);
+                namespace(normalized.namespace()).graphs.put(g.name, g);
             }
             g.versionCount++;
             g.current = version;
@@ -757,6 +758,10 @@ public final class Engine implements Commands
             {
                 return new Replies.Requeue(null, s.lastReportValue);
             }
+            if (claimToken != NO_TOKEN && claimToken != s.claimToken)
+            {
+                return new Replies.Requeue(staleToken(s, claimToken), 0);
+            }
             if (s.status != Status.QUEUED && s.status != Status.CREATED)
             {
                 return new Replies.Requeue(new Rejection(RejectCode.WRONG_STATUS, "State is not queued"), 0);
@@ -844,13 +849,13 @@ public final class Engine implements Commands
             {
                 return new Replies.Heartbeat(stateNotFound(), 0);
             }
-            if (s.status != Status.QUEUED)
-            {
-                return new Replies.Heartbeat(new Rejection(RejectCode.WRONG_STATUS, "State is not queued"), 0);
-            }
             if (claimToken == NO_TOKEN || claimToken != s.claimToken)
             {
                 return new Replies.Heartbeat(staleToken(s, claimToken), 0);
+            }
+            if (s.status != Status.QUEUED)
+            {
+                return new Replies.Heartbeat(new Rejection(RejectCode.WRONG_STATUS, "State is not queued"), 0);
             }
             final long deadline = Math.max(s.leaseDeadline, saturatingAdd(time, leaseMs));
             if (deadline != s.leaseDeadline)
@@ -1021,20 +1026,25 @@ public final class Engine implements Commands
             g.dirty = false;
             final GraphVersion v = t.run.version;
             final int[] unites = v.unitesOf[t.nodeIdx];
+            // Decide every unite node of this instance before creating any: a unite state is itself a descendant of
+            // T, so creating the first would count against the others that the same event satisfied.
+            long satisfied = 0;
             for (int k = 0; k < unites.length; k++)
             {
                 final long bit = 1L << k;
-                if ((g.createdMask & bit) != 0)
+                if ((g.createdMask & bit) == 0 &&
+                    (v.uniteStrategy[unites[k]] == io.exostate.core.model.UniteStrategy.ALL_DONE ?
+                        g.pending == 0 : g.blocking == 0))
                 {
-                    continue;
+                    satisfied |= bit;
                 }
-                final int u = unites[k];
-                final boolean satisfied = v.uniteStrategy[u] == io.exostate.core.model.UniteStrategy.ALL_DONE ?
-                    g.pending == 0 : g.blocking == 0;
-                if (satisfied)
+            }
+            g.createdMask |= satisfied;
+            for (int k = 0; k < unites.length; k++)
+            {
+                if ((satisfied & (1L << k)) != 0)
                 {
-                    g.createdMask |= bit;
-                    createUnite(t, u);
+                    createUnite(t, unites[k]);
                 }
             }
         }
@@ -1279,13 +1289,15 @@ public final class Engine implements Commands
 
     private static Rejection checkQueued(final StateRec s, final long token, final String notQueued)
     {
-        if (s.status != Status.QUEUED)
-        {
-            return new Rejection(RejectCode.WRONG_STATUS, notQueued);
-        }
+        // A token that is not the state's current claim is stale whatever the status (an expired lease leaves the
+        // state CREATED): the runtime must learn that its claim is gone, not that it sent a wrong request.
         if (token != NO_TOKEN && token != s.claimToken)
         {
             return staleToken(s, token);
+        }
+        if (s.status != Status.QUEUED)
+        {
+            return new Rejection(RejectCode.WRONG_STATUS, notQueued);
         }
         return null;
     }
