@@ -93,7 +93,11 @@ public final class Engine implements Commands
         return time;
     }
 
-    /** The earliest deadline of a timer that changes state (a lease or a cron occurrence), Long.MAX_VALUE if none. */
+    /**
+     * The earliest deadline at which the engine has something to do without other traffic: a lease expiry, a cron
+     * occurrence, or a delayed state becoming claimable (so a host can tell long-poll claimers). Long.MAX_VALUE if
+     * none. A host sends {@link #tick} when it passes.
+     */
     public long nextDeadline()
     {
         return Math.min(timers.nextDeadline(), readyTimers.nextDeadline());
@@ -268,6 +272,11 @@ public final class Engine implements Commands
                 return new Replies.Trigger(new Rejection(RejectCode.INVALID_REQUEST,
                     "start_delay: Input should be greater than or equal to 0"), null, 0);
             }
+            if (namespace == null || graphName == null)
+            {
+                return new Replies.Trigger(new Rejection(RejectCode.INVALID_REQUEST, "namespace and graph are required"),
+                    null, 0);
+            }
             if (runId == null || runId.isEmpty())
             {
                 return new Replies.Trigger(new Rejection(RejectCode.INVALID_REQUEST, "run id is required"), null, 0);
@@ -406,7 +415,7 @@ public final class Engine implements Commands
             finish();
             return reply;
         }
-        final NamespaceRec ns = namespaces.get(namespace);
+        final NamespaceRec ns = namespace == null ? null : namespaces.get(namespace);
         if (ns == null || max <= 0 || nodeCount == 0)
         {
             finish();
