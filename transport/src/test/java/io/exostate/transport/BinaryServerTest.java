@@ -3,10 +3,10 @@ package io.exostate.transport;
 import io.exostate.core.codec.Claimed;
 import io.exostate.core.codec.ClaimedState;
 import io.exostate.core.codec.ViewReplies;
-import io.exostate.core.engine.Engine;
 import io.exostate.core.engine.Payloads;
 import io.exostate.core.engine.Replies;
 import io.exostate.core.engine.Views;
+import io.exostate.core.loop.EngineLoop;
 import io.exostate.core.model.FieldKind;
 import io.exostate.core.model.Status;
 import io.exostate.core.template.GraphSpec;
@@ -16,6 +16,7 @@ import io.exostate.core.template.RetryPolicySpec;
 import io.exostate.core.template.SchemaField;
 import io.exostate.core.template.StoreConfigSpec;
 import io.exostate.core.template.TemplateInput;
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,23 +25,21 @@ import org.junit.jupiter.api.Timeout;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static io.exostate.transport.TestFrames.API_KEY;
 import static io.exostate.transport.TestFrames.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The server on a real loopback socket with a free port, in front of a real engine: a runtime's whole exchange,
- * garbage from one client that closes only that client, and a graceful close that says SHUTTING_DOWN.
+ * The server on a real loopback socket with a free port, in front of the real single-node {@link EngineLoop}: a
+ * runtime's whole exchange, long-poll claims, garbage from one client that closes only that client, and a graceful
+ * close that says SHUTTING_DOWN.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BinaryServerTest
 {
-    static final long NOW = 1_700_000_000_000L;
-
-    private final AtomicLong clock = new AtomicLong(NOW);
-    private final EngineGateway gateway = new EngineGateway(new Engine(), clock::get);
+    private final EngineLoop gateway = new EngineLoop(new EngineLoop.Context()
+        .idleStrategy(new BackoffIdleStrategy(10, 20, 1_000, 100_000))).start();
     private final TestFrames frames = new TestFrames();
     private BinaryServer server;
 
@@ -51,6 +50,7 @@ class BinaryServerTest
         {
             server.close();
         }
+        gateway.close();
         // The termination future completes on the event-loop thread just before it exits: give it a moment.
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!binaryThreads().isEmpty() && System.nanoTime() < deadline)
@@ -81,16 +81,7 @@ class BinaryServerTest
             final long sessionId = hello(runtime);
             assertThat(sessionId).isEqualTo(1);
 
-            runtime.send(frames.frameBytes(1, (b, o) -> frames.commands.registerNodes(b, o, NS, "rt", List.of(
-                new NodeRegistration("Greet", List.of(new SchemaField("name", FieldKind.STRING)),
-                    List.of(new SchemaField("greeting", FieldKind.STRING)), List.of(), "{}", "{}")))));
-            final Replies.Register registered = (Replies.Register)reply(runtime, 1);
-            assertThat(registered.rejection()).isNull();
-
-            runtime.send(frames.frameBytes(2, (b, o) -> frames.commands.upsertGraph(b, o, greetingGraph())));
-            final Replies.Upsert upserted = (Replies.Upsert)reply(runtime, 2);
-            assertThat(upserted.rejection()).isNull();
-            assertThat(upserted.graph().valid()).as("graph %s", upserted.graph()).isTrue();
+            registerAndUpsert(runtime);
 
             runtime.send(frames.frameBytes(3,
                 (b, o) -> frames.commands.trigger(b, o, NS, "greeting", "run-1", Map.of(), Map.of(), 0)));
@@ -135,11 +126,11 @@ class BinaryServerTest
             final ViewReplies.Namespaces namespaces = (ViewReplies.Namespaces)reply(client, 9);
             assertThat(namespaces.namespaces()).containsExactly(NS);
         }
-        assertThat(gateway.applied()).isEqualTo(8);
+        assertThat(gateway.appliedLogIndex()).as("batches applied").isPositive();
         awaitConnections(0);
         assertThat(server.counters().sessionsOpened()).isEqualTo(2);
+        assertThat(server.counters().requestsOffered()).isEqualTo(8);
         assertThat(server.counters().errorsSent(TransportErrorCode.UNSUPPORTED_VERSION)).isEqualTo(1);
-        assertThat(gateway.sessionCount()).as("sessions closed in the gateway").isZero();
     }
 
     @Test
@@ -172,7 +163,58 @@ class BinaryServerTest
                 assertThat(client.closedByServer()).isTrue();
             }
         }
-        assertThat(gateway.sessionCount()).isZero();
+        assertThat(server.counters().connectionsClosed()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldPushAParkedClaimWhenWorkArrivesAndAnswerLaterRequestsMeanwhile() throws Exception
+    {
+        start();
+        try (SocketClient runtime = new SocketClient(server.port()); SocketClient client = new SocketClient(server.port()))
+        {
+            hello(runtime);
+            hello(client);
+            registerAndUpsert(client);
+
+            runtime.send(frames.claim(10, NS, 5, 10_000, "Greet"));
+            runtime.send(frames.frameBytes(11, (b, o) -> frames.queries.listNamespaces(b, o)));
+            assertThat(reply(runtime, 11)).as("the query overtakes the parked claim")
+                .isInstanceOf(ViewReplies.Namespaces.class);
+
+            client.send(frames.frameBytes(3,
+                (b, o) -> frames.commands.trigger(b, o, NS, "greeting", "run-9", Map.of(), Map.of(), 0)));
+            assertThat(((Replies.Trigger)reply(client, 3)).rejection()).isNull();
+
+            final Claimed claimed = (Claimed)reply(runtime, 10);
+            assertThat(claimed.states()).extracting(ClaimedState::runId).containsExactly("run-9");
+        }
+    }
+
+    @Test
+    void shouldAnswerAParkedClaimWithNothingWhenItsWaitEnds() throws Exception
+    {
+        start();
+        try (SocketClient runtime = new SocketClient(server.port()))
+        {
+            hello(runtime);
+            final long sent = System.nanoTime();
+            runtime.send(frames.claim(12, NS, 5, 200, "Nobody"));
+            final Claimed claimed = (Claimed)reply(runtime, 12);
+            assertThat(claimed.states()).isEmpty();
+            assertThat(System.nanoTime() - sent).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+        }
+    }
+
+    private void registerAndUpsert(final SocketClient client) throws Exception
+    {
+        client.send(frames.frameBytes(1, (b, o) -> frames.commands.registerNodes(b, o, NS, "rt", List.of(
+            new NodeRegistration("Greet", List.of(new SchemaField("name", FieldKind.STRING)),
+                List.of(new SchemaField("greeting", FieldKind.STRING)), List.of(), "{}", "{}")))));
+        assertThat(((Replies.Register)reply(client, 1)).rejection()).isNull();
+        client.send(frames.frameBytes(2, (b, o) -> frames.commands.upsertGraph(b, o, greetingGraph())));
+        final Replies.Upsert upserted = (Replies.Upsert)reply(client, 2);
+        assertThat(upserted.rejection()).isNull();
+        assertThat(upserted.graph().valid()).as("graph %s", upserted.graph()).isTrue();
     }
 
     @Test
