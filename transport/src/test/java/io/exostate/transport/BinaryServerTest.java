@@ -170,7 +170,8 @@ class BinaryServerTest
     void shouldPushAParkedClaimWhenWorkArrivesAndAnswerLaterRequestsMeanwhile() throws Exception
     {
         start();
-        try (SocketClient runtime = new SocketClient(server.port()); SocketClient client = new SocketClient(server.port()))
+        try (SocketClient runtime = new SocketClient(server.port());
+            SocketClient client = new SocketClient(server.port()))
         {
             hello(runtime);
             hello(client);

@@ -107,7 +107,8 @@ final class TestFrames
 
     byte[] hello(final String namespace, final String apiKey)
     {
-        return frameBytes(0, (b, o) -> session.hello(b, o, FrameDescriptor.PROTOCOL_VERSION, namespace, apiKey, "test"));
+        return frameBytes(0,
+            (b, o) -> session.hello(b, o, FrameDescriptor.PROTOCOL_VERSION, namespace, apiKey, "test"));
     }
 
     byte[] hello()
@@ -118,7 +119,8 @@ final class TestFrames
     byte[] claim(final long correlationId, final String namespace, final int max, final long waitMs,
         final String... nodes)
     {
-        return frameBytes(correlationId, (b, o) -> commands.claim(b, o, namespace, nodes, nodes.length, max, 0, waitMs));
+        return frameBytes(correlationId,
+            (b, o) -> commands.claim(b, o, namespace, nodes, nodes.length, max, 0, waitMs));
     }
 
     static ByteBuf buf(final byte[] bytes)
