@@ -22,9 +22,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.exostate.transport.TestFrames.API_KEY;
 import static io.exostate.transport.TestFrames.NS;
@@ -203,6 +205,64 @@ class BinaryServerTest
             final Claimed claimed = (Claimed)reply(runtime, 12);
             assertThat(claimed.states()).isEmpty();
             assertThat(System.nanoTime() - sent).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+        }
+    }
+
+    @Test
+    void shouldCloseAClientThatStopsReadingWithoutGrowingServerMemory() throws Exception
+    {
+        server = BinaryServer.start(new BinaryServer.Context()
+            .gateway(gateway)
+            .apiKey(API_KEY)
+            .bindAddress("127.0.0.1")
+            .port(0)
+            .writeBufferLowWaterMark(32 * 1024)
+            .writeBufferHighWaterMark(64 * 1024)
+            .maxPendingBytes(256 * 1024)
+            .slowConsumerTimeoutMs(300)
+            .shutdownTimeoutMs(2_000));
+        final String bigSchema = "{\"x\":\"" + "y".repeat(8 * 1024) + "\"}";
+        try (SocketClient reader = new SocketClient(server.port()))
+        {
+            hello(reader);
+            reader.send(frames.frameBytes(1, (b, o) -> frames.commands.registerNodes(b, o, NS, "rt", List.of(
+                new NodeRegistration("Big", List.of(), List.of(), List.of(), bigSchema, "{}")))));
+            assertThat(((Replies.Register)reply(reader, 1)).rejection()).isNull();
+        }
+        final TestFrames writerFrames = new TestFrames();
+        final byte[] listNodes = writerFrames.frameBytes(2, (b, o) -> writerFrames.queries.listNodes(b, o, NS));
+        final AtomicReference<Throwable> writerEnd = new AtomicReference<>();
+        try (SocketClient stalled = new SocketClient(server.port(), 4096))
+        {
+            hello(stalled);
+            // Ask for ~8 KiB replies as fast as the server reads, and never read them.
+            final Thread writer = new Thread(() ->
+            {
+                try
+                {
+                    for (int i = 0; i < 100_000; i++)
+                    {
+                        stalled.send(listNodes);
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    writerEnd.set(ex); // the server closed the connection: what this test waits for
+                }
+            }, "stalled-client-writer");
+            writer.start();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (server.counters().errorsSent(TransportErrorCode.SLOW_CONSUMER) == 0 &&
+                System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
+            assertThat(server.counters().errorsSent(TransportErrorCode.SLOW_CONSUMER)).as("%s", server.counters())
+                .isEqualTo(1);
+            awaitConnections(0);
+            writer.join(10_000);
+            assertThat(writer.isAlive()).isFalse();
+            assertThat(writerEnd.get()).as("the writer was stopped by the closed connection").isNotNull();
         }
     }
 

@@ -19,6 +19,16 @@ final class SocketClient implements AutoCloseable
 
     SocketClient(final int port) throws IOException
     {
+        this(port, 0);
+    }
+
+    /** {@code receiveBufferSize} > 0 shrinks the socket's receive buffer (a client that reads slowly). */
+    SocketClient(final int port, final int receiveBufferSize) throws IOException
+    {
+        if (receiveBufferSize > 0)
+        {
+            socket.setReceiveBufferSize(receiveBufferSize);
+        }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
