@@ -5,6 +5,7 @@ import io.exostate.core.codec.ReplyDecoder;
 import io.exostate.core.codec.sbe.HelloReplyDecoder;
 import io.exostate.core.codec.sbe.TransportErrorDecoder;
 import io.exostate.core.engine.Rejection;
+import io.exostate.transport.TransportErrorCode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -28,6 +29,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -59,7 +62,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientConductor
 {
-    private static final System.Logger LOG = System.getLogger(ExoClient.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ExoClient.class);
 
     enum State
     {
@@ -73,6 +76,7 @@ final class ClientConductor
     private final byte[] hello;
     private final CompletableFuture<SessionCodec.Opened> firstSession = new CompletableFuture<>();
     private volatile boolean closed;
+    private volatile boolean connected;
     private volatile SessionCodec.Opened session;
 
     // Owned by the I/O thread.
@@ -145,6 +149,12 @@ final class ClientConductor
         return lastError;
     }
 
+    /** True while a session is open (after its hello reply, until its connection drops). Any thread. */
+    boolean isConnected()
+    {
+        return connected;
+    }
+
     /** True on the client's I/O thread. */
     boolean inIoThread()
     {
@@ -191,7 +201,7 @@ final class ClientConductor
         }
         catch (final RejectedExecutionException ex)
         {
-            LOG.log(System.Logger.Level.DEBUG, "client I/O thread already stopped", ex);
+            LOG.debug("client I/O thread already stopped", ex);
         }
         group.shutdownGracefully(0, timeoutMs, TimeUnit.MILLISECONDS);
         if (!loop.inEventLoop())
@@ -200,7 +210,7 @@ final class ClientConductor
             {
                 if (!group.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS))
                 {
-                    LOG.log(System.Logger.Level.WARNING, "client I/O thread did not stop within " + timeoutMs + " ms");
+                    LOG.warn("client I/O thread did not stop within " + timeoutMs + " ms");
                 }
             }
             catch (final InterruptedException ex)
@@ -266,7 +276,7 @@ final class ClientConductor
         {
             lastError = ExoException.of(ExoException.Kind.CONNECTION_LOST,
                 "cannot connect to " + targetHost + ":" + targetPort + ": " + f.cause(), f.cause());
-            LOG.log(System.Logger.Level.DEBUG, lastError.getMessage());
+            LOG.debug(lastError.getMessage());
             if (!targetHost.equals(ctx.host()) || targetPort != ctx.port())
             {
                 // The leader we were sent to is gone: start again from the configured address.
@@ -344,10 +354,11 @@ final class ClientConductor
         cancelHandshakeTimer();
         session = opened;
         state = State.READY;
+        connected = true;
         reconnectBackoff.reset();
         redirectsSinceReady = 0;
         lastError = null;
-        LOG.log(System.Logger.Level.INFO, "connected to " + host + ":" + port + " (session " + opened.sessionId() +
+        LOG.info("connected to " + host + ":" + port + " (session " + opened.sessionId() +
             ", server " + opened.serverVersion() + ", max frame " + opened.maxFrameLength() + ", idle timeout " +
             opened.idleTimeoutMs() + " ms)");
         firstSession.complete(opened);
@@ -406,7 +417,7 @@ final class ClientConductor
             final int leaderPort = colon > 0 ? parsePort(leader.substring(colon + 1)) : -1;
             if (leaderHost != null && leaderPort > 0 && !(leaderHost.equals(host) && leaderPort == port))
             {
-                LOG.log(System.Logger.Level.INFO, host + ":" + port + " is not the leader; following " + leader);
+                LOG.info(host + ":" + port + " is not the leader; following " + leader);
                 host = leaderHost;
                 port = leaderPort;
                 followingLeader = true;
@@ -440,12 +451,12 @@ final class ClientConductor
         }
         if (state == State.HANDSHAKING && !firstSession.isDone() && fatalForHandshake(code))
         {
-            LOG.log(System.Logger.Level.WARNING, "the server refused the session: " + ex.getMessage());
+            LOG.warn("the server refused the session: " + ex.getMessage());
             firstSession.completeExceptionally(ex);
         }
         else
         {
-            LOG.log(System.Logger.Level.INFO, "the server ends the session: " + ex.getMessage());
+            LOG.info("the server ends the session: " + ex.getMessage());
         }
         ch.close();
     }
@@ -456,7 +467,7 @@ final class ClientConductor
         if (request == null)
         {
             // The request timed out (or was failed) before its answer came: nothing waits for it.
-            LOG.log(System.Logger.Level.DEBUG, "late reply for correlation id " + correlationId + " dropped");
+            LOG.debug("late reply for correlation id " + correlationId + " dropped");
             return;
         }
         cancel(request.timeout);
@@ -489,6 +500,7 @@ final class ClientConductor
             return;
         }
         channel = null;
+        connected = false;
         cancelHandshakeTimer();
         if (state == State.CLOSED)
         {
@@ -527,7 +539,7 @@ final class ClientConductor
         }
         if (wasReady)
         {
-            LOG.log(System.Logger.Level.INFO, "disconnected from " + host + ":" + port + ": " + lastError.getMessage());
+            LOG.info("disconnected from " + host + ":" + port + ": " + lastError.getMessage());
         }
         if (keepEverything)
         {
@@ -567,6 +579,7 @@ final class ClientConductor
     private void onClose()
     {
         state = State.CLOSED;
+        connected = false;
         cancelHandshakeTimer();
         final ExoException ex = closedError();
         final List<Request> all = new ArrayList<>(pending.values());
@@ -631,7 +644,7 @@ final class ClientConductor
     private void protocolError(final Channel ch, final String detail)
     {
         lastError = ExoException.of(ExoException.Kind.PROTOCOL, detail, null);
-        LOG.log(System.Logger.Level.WARNING, "closing the connection to " + host + ":" + port + ": " + detail);
+        LOG.warn("closing the connection to " + host + ":" + port + ": " + detail);
         ch.close();
     }
 
@@ -724,7 +737,7 @@ final class ClientConductor
             {
                 lastError = ExoException.of(ExoException.Kind.CONNECTION_LOST, String.valueOf(cause), cause);
             }
-            LOG.log(System.Logger.Level.DEBUG, "connection error, closing", cause);
+            LOG.debug("connection error, closing", cause);
             handlerCtx.close();
         }
     }

@@ -10,8 +10,11 @@ import io.exostate.core.engine.Replies;
 import io.exostate.core.engine.Views;
 import io.exostate.core.template.GraphSpec;
 import io.exostate.core.template.NodeRegistration;
+import io.exostate.transport.TransportErrorCode;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -56,7 +59,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ExoClient implements AutoCloseable
 {
-    private static final System.Logger LOG = System.getLogger(ExoClient.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ExoClient.class);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final long CLOSE_TIMEOUT_MS = 5_000;
 
@@ -83,7 +86,7 @@ public final class ExoClient implements AutoCloseable
     public static ExoClient connect(final Context context)
     {
         final Context ctx = context.copy().conclude();
-        LOG.log(System.Logger.Level.INFO, "connecting: " + ctx);
+        LOG.info("connecting: " + ctx);
         final ClientConductor conductor = new ClientConductor(ctx);
         final CompletableFuture<SessionCodec.Opened> opened = conductor.start();
         try
@@ -141,6 +144,15 @@ public final class ExoClient implements AutoCloseable
     public boolean isClosed()
     {
         return conductor.isClosed();
+    }
+
+    /**
+     * True while a session is open. A snapshot: the connection may drop the next moment, and requests made while
+     * disconnected simply wait for the next session.
+     */
+    public boolean isConnected()
+    {
+        return conductor.isConnected();
     }
 
     /** Fails every pending request with {@link ExoException.Kind#CLOSED} and stops the I/O thread. Idempotent. */

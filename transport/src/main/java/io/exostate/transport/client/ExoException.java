@@ -3,6 +3,7 @@ package io.exostate.transport.client;
 import io.exostate.core.engine.RejectCode;
 import io.exostate.core.engine.Rejection;
 import io.exostate.core.template.FieldError;
+import io.exostate.transport.TransportErrorCode;
 
 import java.util.List;
 import java.util.Objects;
@@ -149,7 +150,7 @@ public final class ExoException extends RuntimeException
 
     /**
      * True when sending the same request again may succeed: a lost connection, a timeout, or a transport error that
-     * does not blame the request ({@link TransportErrorCode#retriable()}). A rejection is never retriable: the same
+     * does not blame the request ({@link #retriable(TransportErrorCode)}). A rejection is never retriable: the same
      * command gets the same answer.
      */
     public boolean retriable()
@@ -160,11 +161,21 @@ public final class ExoException extends RuntimeException
             case TIMEOUT:
                 return true;
             case TRANSPORT:
-                final TransportErrorCode code = TransportErrorCode.fromCode(transportCode);
-                return code != null && code.retriable();
+                return retriable(TransportErrorCode.fromCode(transportCode));
             default:
                 return false;
         }
+    }
+
+    /**
+     * True for the transport errors after which the same request may succeed: the server was busy, is not the leader,
+     * is stopping, or ended an idle or slow session. The others blame the request or the credentials.
+     */
+    public static boolean retriable(final TransportErrorCode code)
+    {
+        return code == TransportErrorCode.BUSY || code == TransportErrorCode.NOT_LEADER ||
+            code == TransportErrorCode.SHUTTING_DOWN || code == TransportErrorCode.IDLE_TIMEOUT ||
+            code == TransportErrorCode.SLOW_CONSUMER;
     }
 
     private static String message(

@@ -5,6 +5,8 @@ import io.exostate.core.engine.RejectCode;
 import io.exostate.core.engine.Replies;
 import io.exostate.core.template.NodeRegistration;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +71,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Runtime implements AutoCloseable
 {
-    private static final System.Logger LOG = System.getLogger(Runtime.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Runtime.class);
     private static final long THREAD_STOP_TIMEOUT_MS = 5_000;
     /** The delay of a state released at close while a claim of ours may still be parked (see releaseRunning). */
     static final long RELEASE_DELAY_MS = 250;
@@ -141,7 +143,7 @@ public final class Runtime implements AutoCloseable
             }
             catch (final RejectedExecutionException ex)
             {
-                LOG.log(System.Logger.Level.DEBUG, "runtime agent stopped; task dropped");
+                LOG.debug("runtime agent stopped; task dropped");
             }
         };
         this.workers = new ThreadPoolExecutor(ctx.workers(), ctx.workers(), 0, TimeUnit.MILLISECONDS,
@@ -157,7 +159,7 @@ public final class Runtime implements AutoCloseable
     public static Runtime start(final Context context)
     {
         final Context ctx = context.copy().conclude();
-        LOG.log(System.Logger.Level.INFO, "starting runtime: " + ctx);
+        LOG.info("starting runtime: " + ctx);
         final List<NodeRegistration> registrations = new ArrayList<>();
         for (final Node n : ctx.nodes())
         {
@@ -175,7 +177,7 @@ public final class Runtime implements AutoCloseable
             client.close();
             throw ex;
         }
-        LOG.log(System.Logger.Level.INFO, "runtime " + ctx.runtimeName() + " registered " + runtime.nodeNames +
+        LOG.info("runtime " + ctx.runtimeName() + " registered " + runtime.nodeNames +
             " in namespace " + client.namespace() + "; claiming with " + ctx.workers() + " workers, lease " +
             runtime.leaseMs + " ms, long-poll wait " + runtime.waitMs + " ms");
         runtime.agentExecutor.execute(runtime::maybeClaim);
@@ -219,7 +221,7 @@ public final class Runtime implements AutoCloseable
             awaitTerminated();
             return;
         }
-        LOG.log(System.Logger.Level.INFO, "closing runtime " + ctx.runtimeName() + ": " + runningCount.get() +
+        LOG.info("closing runtime " + ctx.runtimeName() + ": " + runningCount.get() +
             " executions running, waiting up to " + ctx.closeTimeout().toMillis() + " ms");
         agentExecutor.execute(() ->
         {
@@ -232,12 +234,12 @@ public final class Runtime implements AutoCloseable
             agentExecutor.execute(() -> releaseRunning(released));
             if (!waitFor(released, ctx.releaseTimeout().toNanos()))
             {
-                LOG.log(System.Logger.Level.WARNING, "runtime " + ctx.runtimeName() + ": releases not acknowledged " +
+                LOG.warn("runtime " + ctx.runtimeName() + ": releases not acknowledged " +
                     "within " + ctx.releaseTimeout().toMillis() + " ms; their leases will expire instead");
             }
         }
         stopThreads();
-        LOG.log(System.Logger.Level.INFO, "runtime " + ctx.runtimeName() + " closed after " +
+        LOG.info("runtime " + ctx.runtimeName() + " closed after " +
             completedExecutions.get() + " executions");
     }
 
@@ -285,9 +287,16 @@ public final class Runtime implements AutoCloseable
             }
             final ExoException ex = ExoClient.exoCause(failure);
             final long delayNs = claimBackoff.nextNs();
-            LOG.log(ex != null && ex.retriable() ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
-                "claim failed (" + (ex == null ? failure : ex.getMessage()) + "); claiming again in " +
-                TimeUnit.NANOSECONDS.toMillis(delayNs) + " ms");
+            final String message = "claim failed (" + (ex == null ? failure : ex.getMessage()) +
+                "); claiming again in " + TimeUnit.NANOSECONDS.toMillis(delayNs) + " ms";
+            if (ex != null && ex.retriable())
+            {
+                LOG.debug(message);
+            }
+            else
+            {
+                LOG.warn(message);
+            }
             agent.schedule(this::maybeClaim, delayNs, TimeUnit.NANOSECONDS);
             return;
         }
@@ -316,7 +325,7 @@ public final class Runtime implements AutoCloseable
             }
             catch (final RejectedExecutionException ex)
             {
-                LOG.log(System.Logger.Level.DEBUG, "workers stopped; state " + state.stateId() + " not run");
+                LOG.debug("workers stopped; state " + state.stateId() + " not run");
             }
         }
         maybeClaim();
@@ -398,9 +407,9 @@ public final class Runtime implements AutoCloseable
             {
                 acknowledged();
             }
-            if (reply instanceof Replies.Errored errored && LOG.isLoggable(System.Logger.Level.DEBUG))
+            if (reply instanceof Replies.Errored errored && LOG.isDebugEnabled())
             {
-                LOG.log(System.Logger.Level.DEBUG, "state " + p.report.stateId() + " errored; retry created: " +
+                LOG.debug("state " + p.report.stateId() + " errored; retry created: " +
                     errored.retryCreated());
             }
             return;
@@ -411,13 +420,13 @@ public final class Runtime implements AutoCloseable
             if (heartbeat)
             {
                 // The next heartbeat tick sends a fresh one.
-                LOG.log(System.Logger.Level.DEBUG, "heartbeat of state " + p.report.stateId() + " not acknowledged: " +
+                LOG.debug("heartbeat of state " + p.report.stateId() + " not acknowledged: " +
                     ex.getMessage());
                 return;
             }
             p.attempts++;
             final long delayNs = Backoff.attemptNs(backoffMinNs, backoffMaxNs, p.attempts);
-            LOG.log(System.Logger.Level.INFO, reportName(p.report) + " of state " + p.report.stateId() +
+            LOG.info(reportName(p.report) + " of state " + p.report.stateId() +
                 " not acknowledged (" + ex.getMessage() + "); sending it again in " +
                 TimeUnit.NANOSECONDS.toMillis(delayNs) + " ms");
             agent.schedule(() -> enqueue(p), delayNs, TimeUnit.NANOSECONDS);
@@ -430,18 +439,18 @@ public final class Runtime implements AutoCloseable
             {
                 p.execution.leaseLost = true;
             }
-            LOG.log(System.Logger.Level.WARNING, reportName(p.report) + " of state " + p.report.stateId() +
+            LOG.warn(reportName(p.report) + " of state " + p.report.stateId() +
                 " dropped: the state is no longer this runtime's (its lease expired and someone else may have it): " +
                 ex.detail());
         }
         else if (ex != null && ex.kind() == ExoException.Kind.CLOSED)
         {
-            LOG.log(System.Logger.Level.DEBUG, reportName(p.report) + " of state " + p.report.stateId() +
+            LOG.debug(reportName(p.report) + " of state " + p.report.stateId() +
                 " not sent: the client is closed");
         }
         else
         {
-            LOG.log(System.Logger.Level.ERROR, reportName(p.report) + " of state " + p.report.stateId() +
+            LOG.error(reportName(p.report) + " of state " + p.report.stateId() +
                 " refused: " + (ex == null ? String.valueOf(failure) : ex.getMessage()));
         }
         if (!heartbeat)
@@ -481,14 +490,14 @@ public final class Runtime implements AutoCloseable
             released.complete(null);
             return;
         }
-        LOG.log(System.Logger.Level.WARNING, "runtime " + ctx.runtimeName() + ": " + releases.size() +
+        LOG.warn("runtime " + ctx.runtimeName() + ": " + releases.size() +
             " executions still running after the close timeout; releasing their states");
         final List<CompletableFuture<Object>> answers = client.reportsAsync(releases);
         CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).whenComplete((ignored, failure) ->
         {
             if (failure != null)
             {
-                LOG.log(System.Logger.Level.WARNING, "releasing states failed: " + failure);
+                LOG.warn("releasing states failed: " + failure);
             }
             released.complete(null);
         });
@@ -606,7 +615,7 @@ public final class Runtime implements AutoCloseable
             {
                 return null;
             }
-            LOG.log(System.Logger.Level.DEBUG, "node " + s.nodeName() + " failed on state " + id, ex);
+            LOG.debug("node " + s.nodeName() + " failed on state " + id, ex);
             return new Report.Errored(id, token, errorText(ex));
         }
     }
@@ -684,7 +693,7 @@ public final class Runtime implements AutoCloseable
         {
             if (!workers.awaitTermination(THREAD_STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS))
             {
-                LOG.log(System.Logger.Level.WARNING, "runtime " + ctx.runtimeName() +
+                LOG.warn("runtime " + ctx.runtimeName() +
                     ": a node ignored the interrupt and still runs");
             }
             agent.awaitTermination(THREAD_STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -724,7 +733,7 @@ public final class Runtime implements AutoCloseable
         }
         catch (final ExecutionException ex)
         {
-            LOG.log(System.Logger.Level.WARNING, "runtime shutdown step failed", ex.getCause());
+            LOG.warn("runtime shutdown step failed", ex.getCause());
             return false;
         }
         catch (final InterruptedException ex)

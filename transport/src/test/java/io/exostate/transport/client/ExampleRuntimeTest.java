@@ -1,6 +1,5 @@
 package io.exostate.transport.client;
 
-import io.exostate.core.engine.Engine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,14 +18,15 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Compiles {@code docs/examples/ExampleRuntime.java} with the test class path and runs it against a server, so the
- * example in the documentation cannot rot.
+ * Compiles {@code docs/examples/ExampleRuntime.java} with the test class path and runs it against the real node, so
+ * the example in the documentation cannot rot.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ExampleRuntimeTest
 {
     @Test
-    void shouldCompileAndRunTheDocumentedExample(@TempDir final Path classes) throws Exception
+    void shouldCompileAndRunTheDocumentedExample(@TempDir final Path classes, @TempDir final Path journal)
+        throws Exception
     {
         final Path source = findExample();
         final JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
@@ -37,7 +37,7 @@ class ExampleRuntimeTest
             "-d", classes.toString(), "-cp", classPath, "-Xlint:all,-path,-processing", "-Werror", source.toString());
         assertThat(status).as(diagnostics.toString(StandardCharsets.UTF_8)).isZero();
 
-        try (FakeServer server = FakeServer.start(new Engine());
+        try (RealNode server = RealNode.start(journal);
             URLClassLoader loader = new URLClassLoader(new URL[]{classes.toUri().toURL()}, getClass().getClassLoader()))
         {
             final Method run = loader.loadClass("ExampleRuntime")

@@ -11,6 +11,7 @@ import io.exostate.core.template.GraphSpec;
 import io.exostate.core.template.NodeRegistration;
 import io.exostate.core.template.RetryPolicySpec;
 import io.exostate.core.template.StoreConfigSpec;
+import io.exostate.transport.TransportErrorCode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -247,6 +248,7 @@ class ExoClientTest
         registerEchoGraph(client);
         final int port = server.port();
         server.close();
+        TestSupport.await("the client to see the drop", Duration.ofSeconds(5), () -> !client.isConnected());
 
         final CompletableFuture<String> trigger = client.triggerAsync("echo", Map.of(), Map.of(), 0);
         TestSupport.pause(100);
@@ -306,6 +308,7 @@ class ExoClientTest
         final ExoClient client = track(ExoClient.connect(
             clientContext(server.port()).requestTimeout(Duration.ofMillis(300))));
         server.close();
+        TestSupport.await("the client to see the drop", Duration.ofSeconds(5), () -> !client.isConnected());
 
         assertThatThrownBy(client::namespaces).isInstanceOfSatisfying(ExoException.class, ex ->
         {
@@ -364,7 +367,8 @@ class ExoClientTest
     {
         final ExoClient client = connect();
 
-        final CompletableFuture<Object> nested = client.namespacesAsync().handle((ok, failure) ->
+        // A parked claim: its answer comes later, on the I/O thread, which then runs the callback.
+        final CompletableFuture<Object> nested = client.claimAsync(List.of("Echo"), 1, 0, 200).handle((ok, failure) ->
         {
             try
             {

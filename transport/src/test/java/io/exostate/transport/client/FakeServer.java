@@ -16,6 +16,7 @@ import io.exostate.core.engine.Engine;
 import io.exostate.core.engine.RejectCode;
 import io.exostate.core.engine.Rejection;
 import io.exostate.core.engine.Views;
+import io.exostate.transport.TransportErrorCode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -61,7 +62,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * request is answered NOT_LEADER with that address), {@link #dropAfterApplying(int)} (the next command of a template
  * is applied, then the connection closes without a reply).
  */
-final class FakeServer implements AutoCloseable
+final class FakeServer implements TestNode
 {
     static final String API_KEY = "secret-key";
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -136,9 +137,18 @@ final class FakeServer implements AutoCloseable
         return new FakeServer(engine, port);
     }
 
-    int port()
+    @Override
+    public int port()
     {
         return port;
+    }
+
+    /** Closes this server and starts another on the same port with the same engine. */
+    @Override
+    public FakeServer restart()
+    {
+        close();
+        return start(engine, port);
     }
 
     /** Answers every request NOT_LEADER with this {@code host:port}; null stops it. */
@@ -199,22 +209,6 @@ final class FakeServer implements AutoCloseable
         });
         serverChannel.closeFuture().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    /** A description of the engine's states, for failure messages. */
-    String dump(final String runId)
-    {
-        return onLoop(() ->
-        {
-            final StringBuilder b = new StringBuilder("run ").append(runId).append(":");
-            for (final long id : engine.runStateIds(runId))
-            {
-                final Views.NodeDetails d = engine.state(id);
-                b.append("\n  ").append(d.id()).append(' ').append(d.identifier()).append(' ').append(d.status())
-                    .append(" retry=").append(d.retryCount()).append(" error=").append(d.error());
-            }
-            return b.toString();
-        });
     }
 
     // ------------------------------------------------------------------------------------------------------------

@@ -112,11 +112,7 @@ final class TestSupport
 
     /** Waits (polling every 10 ms) until the run has the status, failing with the server's view of it. */
     static Views.RunSummary awaitRun(
-        final ExoClient client,
-        final FakeServer server,
-        final String runId,
-        final String status,
-        final Duration timeout)
+        final ExoClient client, final String runId, final String status, final Duration timeout)
     {
         final long deadline = System.nanoTime() + timeout.toNanos();
         Views.RunSummary r = null;
@@ -130,7 +126,26 @@ final class TestSupport
             pause(10);
         }
         throw new AssertionError("run " + runId + " did not reach " + status + " within " + timeout + ": " + r +
-            "\n" + server.dump(runId));
+            "\n" + describe(client, runId));
+    }
+
+    /** The states of a run, one line each, for failure messages. */
+    static String describe(final ExoClient client, final String runId)
+    {
+        final StringBuilder b = new StringBuilder();
+        try
+        {
+            for (final Views.GraphNode n : client.runGraph(runId).nodes())
+            {
+                b.append("  ").append(n.id()).append(' ').append(n.identifier()).append(' ').append(n.status())
+                    .append(" error=").append(n.error()).append('\n');
+            }
+        }
+        catch (final ExoException ex)
+        {
+            b.append("  (run graph not readable: ").append(ex.getMessage()).append(')');
+        }
+        return b.toString();
     }
 
     /** Waits (polling every 5 ms) until the condition holds. */
