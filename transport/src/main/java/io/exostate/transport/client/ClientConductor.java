@@ -446,8 +446,16 @@ final class ClientConductor
         }
         if (request != null)
         {
-            pending.remove(correlationId);
-            fail(request, ex);
+            if (request.resendable && ExoException.retriable(code))
+            {
+                // A report answered SHUTTING_DOWN (or the like) was not applied: keep it for the next session.
+                request.sent = false;
+            }
+            else
+            {
+                pending.remove(correlationId);
+                fail(request, ex);
+            }
         }
         if (state == State.HANDSHAKING && !firstSession.isDone() && fatalForHandshake(code))
         {
