@@ -93,7 +93,11 @@ public final class Engine implements Commands
         return time;
     }
 
-    /** The earliest deadline of a timer that changes state (a lease or a cron occurrence), Long.MAX_VALUE if none. */
+    /**
+     * The earliest deadline at which the engine has something to do without other traffic: a lease expiry, a cron
+     * occurrence, or a delayed state becoming claimable (so a host can tell long-poll claimers). Long.MAX_VALUE if
+     * none. A host sends {@link #tick} when it passes.
+     */
     public long nextDeadline()
     {
         return Math.min(timers.nextDeadline(), readyTimers.nextDeadline());
@@ -214,8 +218,9 @@ public final class Engine implements Commands
                 return new Replies.Upsert(new Rejection(RejectCode.INVALID_GRAPH, result.modelError()), null);
             }
             final GraphSpec normalized = result.normalized();
-            final NamespaceRec ns = namespace(normalized.namespace());
-            GraphRec g = ns.graphs.get(normalized.name());
+            // Look up without creating: the version below can still be refused, and a refusal changes nothing.
+            final NamespaceRec existing = namespaces.get(normalized.namespace());
+            GraphRec g = existing == null ? null : existing.graphs.get(normalized.name());
             final boolean created = g == null;
             if (created)
             {
@@ -236,7 +241,7 @@ public final class Engine implements Commands
             nextEntityId += created ? 2 : 1;
             if (created)
             {
-                ns.graphs.put(g.name, g);
+                namespace(normalized.namespace()).graphs.put(g.name, g);
             }
             g.versionCount++;
             g.current = version;
@@ -267,6 +272,11 @@ public final class Engine implements Commands
             {
                 return new Replies.Trigger(new Rejection(RejectCode.INVALID_REQUEST,
                     "start_delay: Input should be greater than or equal to 0"), null, 0);
+            }
+            if (namespace == null || graphName == null)
+            {
+                return new Replies.Trigger(new Rejection(RejectCode.INVALID_REQUEST, "namespace and graph are required"),
+                    null, 0);
             }
             if (runId == null || runId.isEmpty())
             {
@@ -406,7 +416,7 @@ public final class Engine implements Commands
             finish();
             return reply;
         }
-        final NamespaceRec ns = namespaces.get(namespace);
+        final NamespaceRec ns = namespace == null ? null : namespaces.get(namespace);
         if (ns == null || max <= 0 || nodeCount == 0)
         {
             finish();
@@ -748,6 +758,10 @@ public final class Engine implements Commands
             {
                 return new Replies.Requeue(null, s.lastReportValue);
             }
+            if (claimToken != NO_TOKEN && claimToken != s.claimToken)
+            {
+                return new Replies.Requeue(staleToken(s, claimToken), 0);
+            }
             if (s.status != Status.QUEUED && s.status != Status.CREATED)
             {
                 return new Replies.Requeue(new Rejection(RejectCode.WRONG_STATUS, "State is not queued"), 0);
@@ -835,13 +849,13 @@ public final class Engine implements Commands
             {
                 return new Replies.Heartbeat(stateNotFound(), 0);
             }
-            if (s.status != Status.QUEUED)
-            {
-                return new Replies.Heartbeat(new Rejection(RejectCode.WRONG_STATUS, "State is not queued"), 0);
-            }
             if (claimToken == NO_TOKEN || claimToken != s.claimToken)
             {
                 return new Replies.Heartbeat(staleToken(s, claimToken), 0);
+            }
+            if (s.status != Status.QUEUED)
+            {
+                return new Replies.Heartbeat(new Rejection(RejectCode.WRONG_STATUS, "State is not queued"), 0);
             }
             final long deadline = Math.max(s.leaseDeadline, saturatingAdd(time, leaseMs));
             if (deadline != s.leaseDeadline)
@@ -1012,20 +1026,25 @@ public final class Engine implements Commands
             g.dirty = false;
             final GraphVersion v = t.run.version;
             final int[] unites = v.unitesOf[t.nodeIdx];
+            // Decide every unite node of this instance before creating any: a unite state is itself a descendant of
+            // T, so creating the first would count against the others that the same event satisfied.
+            long satisfied = 0;
             for (int k = 0; k < unites.length; k++)
             {
                 final long bit = 1L << k;
-                if ((g.createdMask & bit) != 0)
+                if ((g.createdMask & bit) == 0 &&
+                    (v.uniteStrategy[unites[k]] == io.exostate.core.model.UniteStrategy.ALL_DONE ?
+                        g.pending == 0 : g.blocking == 0))
                 {
-                    continue;
+                    satisfied |= bit;
                 }
-                final int u = unites[k];
-                final boolean satisfied = v.uniteStrategy[u] == io.exostate.core.model.UniteStrategy.ALL_DONE ?
-                    g.pending == 0 : g.blocking == 0;
-                if (satisfied)
+            }
+            g.createdMask |= satisfied;
+            for (int k = 0; k < unites.length; k++)
+            {
+                if ((satisfied & (1L << k)) != 0)
                 {
-                    g.createdMask |= bit;
-                    createUnite(t, u);
+                    createUnite(t, unites[k]);
                 }
             }
         }
@@ -1270,13 +1289,15 @@ public final class Engine implements Commands
 
     private static Rejection checkQueued(final StateRec s, final long token, final String notQueued)
     {
-        if (s.status != Status.QUEUED)
-        {
-            return new Rejection(RejectCode.WRONG_STATUS, notQueued);
-        }
+        // A token that is not the state's current claim is stale whatever the status (an expired lease leaves the
+        // state CREATED): the runtime must learn that its claim is gone, not that it sent a wrong request.
         if (token != NO_TOKEN && token != s.claimToken)
         {
             return staleToken(s, token);
+        }
+        if (s.status != Status.QUEUED)
+        {
+            return new Rejection(RejectCode.WRONG_STATUS, notQueued);
         }
         return null;
     }
