@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -220,10 +219,8 @@ final class BodyReader
         }
         final int before = errors.size();
         final Map<String, String> out = new LinkedHashMap<>();
-        final Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
-        while (it.hasNext())
+        for (final Map.Entry<String, JsonNode> e : obj.properties())
         {
-            final Map.Entry<String, JsonNode> e = it.next();
             final String s = string(e.getValue(), loc(loc, e.getKey()));
             if (s != null)
             {

@@ -31,7 +31,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -477,10 +476,8 @@ final class HttpApiRoutes
         {
             final Map<String, String> map = new LinkedHashMap<>();
             final Set<String> jsonKeys = new HashSet<>();
-            final Iterator<Map.Entry<String, JsonNode>> it = o.fields();
-            while (it.hasNext())
+            for (final Map.Entry<String, JsonNode> e : o.properties())
             {
-                final Map.Entry<String, JsonNode> e = it.next();
                 final JsonNode v = e.getValue();
                 if (v.isTextual())
                 {

@@ -4,6 +4,7 @@ import io.exostate.core.engine.EngineConfig;
 import io.exostate.core.loop.CommandGateway;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -13,10 +14,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
@@ -137,21 +143,17 @@ public final class HttpApiServer implements AutoCloseable
         @Override
         protected void handleOversizedMessage(final ChannelHandlerContext ctx, final HttpMessage oversized)
         {
-            final String requestId = RequestIds.keepOrGenerate(oversized.headers().get(RequestIds.HEADER));
-            final io.netty.handler.codec.http.FullHttpResponse response =
-                new io.netty.handler.codec.http.DefaultFullHttpResponse(
-                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                    io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    Json.render(ctx.alloc(), Json.detail("Request body too large: the limit is " +
-                        maxContentLength() + " bytes")));
+            final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                Json.render(ctx.alloc(), Json.detail("Request body too large: the limit is " + maxContentLength() +
+                    " bytes")));
             response.headers()
-                .set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE, "application/json")
-                .setInt(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-                .set(RequestIds.HEADER, requestId)
-                .set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, "close");
-            // The rest of the body would still arrive: close after answering, as Netty's own handling does.
-            ctx.writeAndFlush(response).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-            HttpUtil.setKeepAlive(oversized, false);
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
+                .set(RequestIds.HEADER, RequestIds.keepOrGenerate(oversized.headers().get(RequestIds.HEADER)))
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            // The rest of the body may still be arriving: answer, then close, as Netty's own handling does.
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
     }
 

@@ -3,7 +3,6 @@ package io.exostate.transport.http;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.math.BigDecimal;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -63,10 +62,8 @@ final class PythonRepr
         {
             out.append('{');
             boolean first = true;
-            final Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-            while (it.hasNext())
+            for (final Map.Entry<String, JsonNode> e : node.properties())
             {
-                final Map.Entry<String, JsonNode> e = it.next();
                 if (!first)
                 {
                     out.append(", ");

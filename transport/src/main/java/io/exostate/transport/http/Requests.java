@@ -15,7 +15,6 @@ import io.exostate.core.template.TriggerSpec;
 import io.exostate.core.template.UnitesSpec;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -205,10 +204,8 @@ final class Requests
             final ObjectNode obj = r.dict(in, BodyReader.loc(loc, "inputs"));
             if (obj != null)
             {
-                final Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
-                while (it.hasNext())
+                for (final Map.Entry<String, JsonNode> e : obj.properties())
                 {
-                    final Map.Entry<String, JsonNode> e = it.next();
                     final JsonNode value = e.getValue();
                     inputs.add(value.isTextual() ?
                         TemplateInput.of(e.getKey(), value.textValue()) :

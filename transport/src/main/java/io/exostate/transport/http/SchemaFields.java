@@ -5,7 +5,6 @@ import io.exostate.core.model.FieldKind;
 import io.exostate.core.template.SchemaField;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -39,10 +38,8 @@ final class SchemaFields
         {
             return fields;
         }
-        final Iterator<Map.Entry<String, JsonNode>> it = properties.fields();
-        while (it.hasNext())
+        for (final Map.Entry<String, JsonNode> e : properties.properties())
         {
-            final Map.Entry<String, JsonNode> e = it.next();
             fields.add(new SchemaField(e.getKey(), kindOf(e.getValue())));
         }
         return fields;

@@ -2,6 +2,7 @@ package io.exostate.transport.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.exostate.core.loop.CommandGateway;
+import io.exostate.core.loop.EngineLoop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,6 +21,7 @@ import java.util.UUID;
 import static io.exostate.transport.http.HttpApiFixture.API_KEY;
 import static io.exostate.transport.http.HttpApiFixture.ns;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What every route shares (SPEC §11): auth and its order against body parsing and validation, the 404 / 405 / 307
@@ -327,20 +329,22 @@ class HttpApiConventionsTest
     @Test
     void shouldRefuseAnIncompleteContext()
     {
-        final SyncEngineGateway gateway = new SyncEngineGateway();
-        final String key = SecretsCipher.generateKey();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpApiServer.launch(
-            new HttpApiServer.Context().port(0).secretsKey(key), gateway)).hasMessageContaining("API key");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpApiServer.launch(
-            new HttpApiServer.Context().port(0).apiKey("k"), gateway)).hasMessageContaining("secrets key");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpApiServer.launch(
-            new HttpApiServer.Context().port(70000).apiKey("k").secretsKey(key), gateway)).hasMessageContaining("port");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpApiServer.launch(
-            new HttpApiServer.Context().port(0).apiKey("k").secretsKey(key).leaseMs(-1), gateway))
-            .hasMessageContaining("lease");
-        assertThat(new HttpApiServer.Context().port()).isEqualTo(8000);
-        assertThat(new HttpApiServer.Context().leaseMs()).isZero();
-        assertThat(new HttpApiServer.Context().toString()).doesNotContain(key);
+        try (EngineLoop loop = new EngineLoop(new EngineLoop.Context()))
+        {
+            final String key = SecretsCipher.generateKey();
+            assertThatThrownBy(() -> HttpApiServer.launch(new HttpApiServer.Context().port(0).secretsKey(key), loop))
+                .hasMessageContaining("API key");
+            assertThatThrownBy(() -> HttpApiServer.launch(new HttpApiServer.Context().port(0).apiKey("k"), loop))
+                .hasMessageContaining("secrets key");
+            assertThatThrownBy(() -> HttpApiServer.launch(
+                new HttpApiServer.Context().port(70000).apiKey("k").secretsKey(key), loop)).hasMessageContaining("port");
+            assertThatThrownBy(() -> HttpApiServer.launch(
+                new HttpApiServer.Context().port(0).apiKey("k").secretsKey(key).leaseMs(-1), loop))
+                .hasMessageContaining("lease");
+            assertThat(new HttpApiServer.Context().port()).isEqualTo(8000);
+            assertThat(new HttpApiServer.Context().leaseMs()).isZero();
+            assertThat(new HttpApiServer.Context().secretsKey(key).toString()).doesNotContain(key);
+        }
     }
 
     private static String readAll(final InputStream in) throws IOException

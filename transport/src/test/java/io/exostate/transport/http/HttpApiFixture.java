@@ -2,6 +2,17 @@ package io.exostate.transport.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.exostate.core.codec.Query;
+import io.exostate.core.codec.QueryEncoder;
+import io.exostate.core.codec.ReplyDecoder;
+import io.exostate.core.engine.Views;
+import io.exostate.core.loop.CommandGateway;
+import io.exostate.core.loop.EngineLoop;
+import io.exostate.core.loop.Journal;
+import io.exostate.core.loop.ReplySink;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.CachedEpochClock;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,13 +23,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
- * A running {@link HttpApiServer} on 127.0.0.1 and a free port over a {@link SyncEngineGateway}, with a
- * {@link HttpClient} speaking HTTP/1.1 to it. Closes everything it started.
+ * A running {@link HttpApiServer} on 127.0.0.1 and a free port over the real {@link EngineLoop} (no journal, a
+ * clock the test moves), seen through a {@link FaultInjectingGateway}, with a {@link HttpClient} speaking HTTP/1.1
+ * to it. Closes everything it started.
  */
 final class HttpApiFixture implements AutoCloseable
 {
@@ -26,7 +46,15 @@ final class HttpApiFixture implements AutoCloseable
     static final String NS = "testns";
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    final SyncEngineGateway gateway = new SyncEngineGateway();
+    /** Engine time starts at 2026-01-01T00:00:00Z and moves only when a test advances it. */
+    static final long START_MS = 1_767_225_600_000L;
+    private static final long TEST_SESSION = 77;
+
+    final CachedEpochClock clock = new CachedEpochClock();
+    final EngineLoop loop;
+    final FaultInjectingGateway gateway;
+    private final Map<Long, CompletableFuture<Object>> reads = new ConcurrentHashMap<>();
+    private final AtomicLong readCorrelation = new AtomicLong();
     final String secretsKey = SecretsCipher.generateKey();
     final HttpApiServer server;
     final HttpClient client;
@@ -42,6 +70,26 @@ final class HttpApiFixture implements AutoCloseable
 
     HttpApiFixture(final Consumer<HttpApiServer.Context> configure)
     {
+        clock.update(START_MS);
+        loop = new EngineLoop(new EngineLoop.Context().clock(clock).journal(Journal.NONE)).start();
+        gateway = new FaultInjectingGateway(loop);
+        loop.openSession(TEST_SESSION, new ReplySink()
+        {
+            @Override
+            public void onReply(final long correlationId, final DirectBuffer buffer, final int offset, final int length)
+            {
+                final CompletableFuture<Object> read = reads.remove(correlationId);
+                if (read != null)
+                {
+                    read.complete(new ReplyDecoder().decode(buffer, offset, length));
+                }
+            }
+
+            @Override
+            public void onFlush()
+            {
+            }
+        });
         final HttpApiServer.Context ctx = new HttpApiServer.Context()
             .port(0)
             .bindAddress("127.0.0.1")
@@ -172,10 +220,53 @@ final class HttpApiFixture implements AutoCloseable
             ", \"outputs_schema\": " + outputsSchema + ", \"secrets\": [" + s + "]}";
     }
 
+    long now()
+    {
+        return clock.time();
+    }
+
+    void advance(final long ms)
+    {
+        clock.advance(ms);
+    }
+
+    /** Asks the engine loop a query on a test session of its own and waits for the decoded reply. */
+    Object query(final Query query)
+    {
+        final long correlation = readCorrelation.incrementAndGet();
+        final CompletableFuture<Object> read = new CompletableFuture<>();
+        reads.put(correlation, read);
+        final ExpandableArrayBuffer buf = new ExpandableArrayBuffer(256);
+        final int length = new QueryEncoder().encode(buf, 0, query);
+        assertThat(loop.offer(TEST_SESSION, correlation, buf, 0, length)).isEqualTo(CommandGateway.Offer.ACCEPTED);
+        try
+        {
+            return read.get(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            throw new IllegalStateException("no answer to " + query, ex);
+        }
+    }
+
+    /** A state's full view (status, data, ...) through the node-details query. */
+    Views.NodeDetails state(final String graph, final String runId, final String stateId)
+    {
+        final Object reply = query(new Query.GetNodeDetails(NS, graph, runId, stateId));
+        assertThat(reply).as("node details of " + stateId).isInstanceOf(Views.NodeDetails.class);
+        return (Views.NodeDetails)reply;
+    }
+
     @Override
     public void close()
     {
         server.close();
+        loop.close();
         executor.shutdownNow();
     }
 }

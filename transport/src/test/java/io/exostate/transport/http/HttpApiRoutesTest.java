@@ -1,6 +1,8 @@
 package io.exostate.transport.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.exostate.core.codec.Query;
+import io.exostate.core.codec.ViewReplies;
 import io.exostate.core.engine.Ids;
 import io.exostate.core.engine.Views;
 import io.exostate.core.model.Status;
@@ -27,6 +29,7 @@ class HttpApiRoutesTest
     private static final String EMPTY_SCHEMA = "{\"properties\": {}, \"title\": \"Outputs\", \"type\": \"object\"}";
 
     private HttpApiFixture f;
+    private String lastRun;
 
     @BeforeEach
     void start()
@@ -85,7 +88,7 @@ class HttpApiRoutesTest
     {
         registerNodes();
         upsertSimple("simple");
-        trigger("simple");
+        lastRun = trigger("simple");
         final JsonNode claimed = enqueue(1, "Start");
         assertThat(claimed.path("count").asInt()).isEqualTo(1);
         return claimed.path("states").get(0).path("state_id").asText();
@@ -350,7 +353,8 @@ class HttpApiRoutesTest
         // Decision 1: the list shows {name: true}, never the encrypted (or plain) value.
         assertThat(t.path("secrets").toString()).isEqualTo("{\"token\":true}");
         assertThat(r.body()).doesNotContain("t0k3n");
-        final String sealed = f.gateway.read(e -> e.graph(NS, "simple").encryptedSecrets().get("token"));
+        final String sealed = ((ViewReplies.Graphs)f.query(new Query.ListGraphs(NS))).graphs().get(0)
+            .encryptedSecrets().get("token");
         assertThat(sealed).isNotEqualTo("t0k3n");
         assertThat(r.body()).doesNotContain(sealed);
     }
@@ -423,8 +427,7 @@ class HttpApiRoutesTest
         assertThat(s.path("identifier").asText()).isEqualTo("a");
         assertThat(s.path("inputs").toString()).isEqualTo("{\"text\":\"hello\"}");
         assertThat(s.path("created_at").asText()).isEqualTo("2026-01-01T00:00:00.000");
-        final long first = Ids.parseStateId(s.path("state_id").asText());
-        assertThat(f.gateway.state(first).runId()).isEqualTo(run1);
+        assertThat(f.state("simple", run1, s.path("state_id").asText()).runId()).isEqualTo(run1);
         assertThat(enqueue(16, "Start").path("count").asInt()).isEqualTo(1);
         assertThat(enqueue(16, "Start").path("count").asInt()).isZero();
     }
@@ -466,7 +469,7 @@ class HttpApiRoutesTest
             "{\"outputs\": [{\"chunk\": \"c1\"}, {\"chunk\": \"c2\", \"n\": 5}]}");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(r.json().toString()).isEqualTo("{\"status\":\"EXECUTED\"}");
-        assertThat(f.gateway.state(Ids.parseStateId(id)).status()).isEqualTo(Status.SUCCESS);
+        assertThat(f.state("simple", lastRun, id).status()).isEqualTo(Status.SUCCESS);
 
         final HttpApiFixture.Resp again = f.post(ns("/state/" + id + "/executed"), "{\"outputs\": []}");
         assertThat(again.status()).isEqualTo(400);
@@ -496,7 +499,7 @@ class HttpApiRoutesTest
             assertThat(foreign.status()).as(route).isEqualTo(404);
             assertThat(foreign.detail()).isEqualTo("State not found");
         }
-        assertThat(f.gateway.state(Ids.parseStateId(id)).status()).isEqualTo(Status.QUEUED);
+        assertThat(f.state("simple", lastRun, id).status()).isEqualTo(Status.QUEUED);
     }
 
     @Test
@@ -519,11 +522,11 @@ class HttpApiRoutesTest
               {"node_name": "Work", "namespace": "testns", "identifier": "b",
                "inputs": {"chunk": "${{ a.outputs.chunk }}"}}]}
             """);
-        trigger("two");
+        final String run = trigger("two");
         final String id = enqueue(1, "Start").path("states").get(0).path("state_id").asText();
         assertThat(f.post(ns("/state/" + id + "/executed"), "{\"outputs\": [{\"chunk\": 42}]}").status())
             .isEqualTo(200);
-        final Views.NodeDetails d = f.gateway.state(Ids.parseStateId(id));
+        final Views.NodeDetails d = f.state("two", run, id);
         assertThat(d.status()).isEqualTo(Status.NEXT_CREATED_ERROR);
         assertThat(d.error()).contains("is not a string");
     }
@@ -553,8 +556,8 @@ class HttpApiRoutesTest
         final HttpApiFixture.Resp r = f.post(ns("/state/" + id + "/prune"), "{\"data\": {\"why\": [1, {\"x\": null}]}}");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().path("status").asText()).isEqualTo("PRUNED");
-        assertThat(r.json().path("enqueue_after").asLong()).isEqualTo(f.gateway.now());
-        final Views.NodeDetails d = f.gateway.state(Ids.parseStateId(id));
+        assertThat(r.json().path("enqueue_after").asLong()).isEqualTo(f.now());
+        final Views.NodeDetails d = f.state("simple", lastRun, id);
         assertThat(d.status()).isEqualTo(Status.PRUNED);
         assertThat(d.data()).isEqualTo("{\"why\":[1,{\"x\":null}]}");
         assertThat(f.post(ns("/state/" + id + "/prune"), "{\"data\": {}}").detail()).isEqualTo("State is not queued");
@@ -570,9 +573,9 @@ class HttpApiRoutesTest
         final HttpApiFixture.Resp r = f.post(ns("/state/" + id + "/re-enqueue-after"), "{\"enqueue_after\": \"5000\"}");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().path("status").asText()).isEqualTo("CREATED");
-        assertThat(r.json().path("enqueue_after").asLong()).isEqualTo(f.gateway.now() + 5000);
+        assertThat(r.json().path("enqueue_after").asLong()).isEqualTo(f.now() + 5000);
         assertThat(enqueue(1, "Start").path("count").asInt()).isZero();
-        f.gateway.advance(5000);
+        f.advance(5000);
         final JsonNode claimed = enqueue(1, "Start");
         assertThat(claimed.path("states").get(0).path("state_id").asText()).isEqualTo(id);
         f.post(ns("/state/" + id + "/executed"), "{\"outputs\": [{\"chunk\": \"c\"}]}");
@@ -620,7 +623,7 @@ class HttpApiRoutesTest
         registerNodes();
         upsertSimple("simple");
         final String run1 = trigger("simple");
-        f.gateway.advance(10);
+        f.advance(10);
         final String run2 = trigger("simple");
         final JsonNode page = f.get(ns("/runs/1/1")).json();
         assertThat(page.path("namespace").asText()).isEqualTo(NS);
@@ -651,7 +654,7 @@ class HttpApiRoutesTest
     void shouldShowTheGraphStructureOfARun()
     {
         final String id = claimedRoot();
-        final String runId = f.gateway.state(Ids.parseStateId(id)).runId();
+        final String runId = lastRun;
         f.post(ns("/state/" + id + "/executed"), "{\"outputs\": [{\"chunk\": \"c\"}]}");
         final JsonNode g = f.get(ns("/states/run/" + runId + "/graph")).json();
         assertThat(g.path("graph_name").asText()).isEqualTo("simple");
@@ -672,7 +675,7 @@ class HttpApiRoutesTest
     void shouldShowNodeDetails()
     {
         final String id = claimedRoot();
-        final String runId = f.gateway.state(Ids.parseStateId(id)).runId();
+        final String runId = lastRun;
         f.post(ns("/state/" + id + "/executed"), "{\"outputs\": [{\"chunk\": \"c\", \"n\": 5}]}");
         final HttpApiFixture.Resp r = f.get(ns("/graph/simple/run/" + runId + "/node/" + id));
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
