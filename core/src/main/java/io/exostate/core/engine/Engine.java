@@ -1523,8 +1523,9 @@ public final class Engine implements Commands
     }
 
     /**
-     * Route #15: the encrypted secrets of the graph version the state's run uses (the edge decrypts them), or a
-     * 404 {@code State not found} rejection (decision 1).
+     * Route #15: the encrypted secrets of the state's graph as it is now (the edge decrypts them), or a 404
+     * {@code State not found} rejection (decision 1). Secrets are the current ones, not those of the run's version:
+     * a rotated secret must reach work already in flight, as in Exosphere.
      */
     public Read<Map<String, String>> stateSecrets(final String namespace, final long stateId)
     {
@@ -1533,7 +1534,7 @@ public final class Engine implements Commands
         {
             return Read.rejected(stateNotFound());
         }
-        return Read.of(s.run.version.spec.secrets());
+        return Read.of(s.run.version.graph.current.spec.secrets());
     }
 
     /** A read's result or its rejection. */

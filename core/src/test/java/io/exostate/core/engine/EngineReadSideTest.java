@@ -269,7 +269,7 @@ class EngineReadSideTest
     }
 
     @Test
-    void shouldReturnTheSecretsOfTheGraphVersionTheRunUses()
+    void shouldReturnTheGraphsCurrentSecretsSoARotationReachesRunsInFlight()
     {
         f.registerWithSecrets(NS, "S", List.of("api"), "x");
         final GraphSpec v1 = new GraphSpec(NS, "g", List.of(node("a", "S", map("x", "1"))),
@@ -283,7 +283,7 @@ class EngineReadSideTest
         final Engine.Read<Map<String, String>> secrets = f.engine.stateSecrets(NS, f.engine.runStateIds(run)[0]);
 
         assertThat(secrets.ok()).isTrue();
-        assertThat(secrets.value()).isEqualTo(Map.of("api", encrypted("first")));
+        assertThat(secrets.value()).isEqualTo(Map.of("api", encrypted("second")));
         assertThat(f.engine.stateSecrets(NS, f.engine.runStateIds(later)[0]).value())
             .isEqualTo(Map.of("api", encrypted("second")));
     }
