@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -26,7 +28,7 @@ import java.util.List;
  */
 final class Exchange
 {
-    private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
     private static final byte[] INTERNAL_ERROR =
         "{\"success\": false, \"detail\": \"internal server error\"}".getBytes(StandardCharsets.UTF_8);
 
@@ -153,7 +155,7 @@ final class Exchange
 
     void internalError(final Throwable cause)
     {
-        LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed", cause);
+        LOG.error("request {} failed", requestId, cause);
         if (responded)
         {
             return;

@@ -24,6 +24,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -43,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpApiServer implements AutoCloseable
 {
-    private static final System.Logger LOG = System.getLogger(HttpApiServer.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApiServer.class);
 
     private final Context context;
     private final EventLoopGroup group;
@@ -94,7 +96,7 @@ public final class HttpApiServer implements AutoCloseable
                 group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
             }
         }
-        LOG.log(System.Logger.Level.INFO, "HTTP API listening on " + localAddress() + " with " + context);
+        LOG.info("HTTP API listening on {} with {}", localAddress(), context);
     }
 
     /**
