@@ -1,6 +1,7 @@
 package io.exostate.server;
 
 import io.exostate.transport.BinaryServer;
+import io.exostate.transport.http.HttpApiServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -81,11 +82,15 @@ public final class NodeCommand implements Callable<Integer>
     }
 
     /** What a started node holds; closed in reverse order. */
-    record Running(ExoNode node, BinaryServer binary, NodeKeys.Key apiKey) implements AutoCloseable
+    record Running(ExoNode node, BinaryServer binary, HttpApiServer http, NodeKeys.Key apiKey) implements AutoCloseable
     {
         @Override
         public void close()
         {
+            if (http != null)
+            {
+                http.close();
+            }
             if (binary != null)
             {
                 binary.close();
@@ -134,17 +139,20 @@ public final class NodeCommand implements Callable<Integer>
             .retentionMs(retentionMs).snapshotIntervalMs(snapshotMs));
         final AtomicLong sessionIds = new AtomicLong();
         BinaryServer binary = null;
+        HttpApiServer http = null;
         try
         {
             binary = BinaryServer.start(new BinaryServer.Context().bindAddress(bind).port(port)
                 .apiKey(key.value()).gateway(node.loop()).sessionIds(sessionIds::incrementAndGet));
+            http = HttpApiServer.launch(new HttpApiServer.Context().bindAddress(bind).port(httpPort)
+                .apiKey(key.value()).secretsKey(secrets.value()).leaseMs(leaseMs), node.loop());
         }
         catch (final RuntimeException ex)
         {
-            node.close();
+            new Running(node, binary, http, key).close();
             throw ex;
         }
-        final Running r = new Running(node, binary, key);
+        final Running r = new Running(node, binary, http, key);
         out.println("exostate node");
         out.printf("  data dir          %s (journal %s, applied log index %d)%n", dir,
             fsync ? "fsync per batch" : "page cache, survives kill -9", node.loop().appliedLogIndex());
@@ -154,6 +162,8 @@ public final class NodeCommand implements Callable<Integer>
         out.printf("  snapshots         every %s, journal retention %s%n", snapshotInterval, retention);
         out.printf("  http claim lease  %s%n", leaseMs == 0 ? "none" : lease);
         out.printf("  binary protocol   %s:%d (%s)%n", bind, binary.port(), binary.transportName());
+        out.printf("  http api          http://%s:%d/v0 (Exosphere-compatible; /health needs no key)%n", bind,
+            http.port());
         return r;
     }
 
