@@ -1,0 +1,115 @@
+package io.exostate.transport.http;
+
+import io.exostate.core.loop.CommandGateway;
+import io.exostate.core.loop.ReplySink;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Test-only {@link CommandGateway} in front of the real one (the engine loop): passes everything through, counts
+ * offers, and on demand answers an offer with {@code BUSY} / {@code CLOSED} / {@code TOO_LARGE} itself, swallows
+ * replies (to provoke request timeouts) or corrupts them (to provoke an internal error).
+ */
+final class FaultInjectingGateway implements CommandGateway
+{
+    private final CommandGateway delegate;
+    private final AtomicReference<Offer> forcedOffer = new AtomicReference<>();
+    private final AtomicLong offered = new AtomicLong();
+    private final Map<Long, Boolean> sessions = new ConcurrentHashMap<>();
+    private volatile boolean swallowReplies;
+    private volatile boolean corruptReplies;
+
+    FaultInjectingGateway(final CommandGateway delegate)
+    {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public Offer offer(
+        final long sessionId, final long correlationId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final Offer forced = forcedOffer.get();
+        if (forced != null)
+        {
+            return forced;
+        }
+        offered.incrementAndGet();
+        return delegate.offer(sessionId, correlationId, buffer, offset, length);
+    }
+
+    @Override
+    public void openSession(final long sessionId, final ReplySink sink)
+    {
+        sessions.put(sessionId, Boolean.TRUE);
+        delegate.openSession(sessionId, new ReplySink()
+        {
+            @Override
+            public void onReply(final long correlationId, final DirectBuffer buffer, final int offset, final int length)
+            {
+                if (swallowReplies)
+                {
+                    return;
+                }
+                if (corruptReplies)
+                {
+                    final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
+                    copy.putBytes(0, buffer, offset, length);
+                    copy.putShort(2, (short)999, ByteOrder.LITTLE_ENDIAN); // an unknown template: undecodable
+                    sink.onReply(correlationId, copy, 0, length);
+                    return;
+                }
+                sink.onReply(correlationId, buffer, offset, length);
+            }
+
+            @Override
+            public void onFlush()
+            {
+                sink.onFlush();
+            }
+        });
+    }
+
+    @Override
+    public void closeSession(final long sessionId)
+    {
+        sessions.remove(sessionId);
+        delegate.closeSession(sessionId);
+    }
+
+    @Override
+    public int maxMessageLength()
+    {
+        return delegate.maxMessageLength();
+    }
+
+    void forceOffer(final Offer offer)
+    {
+        forcedOffer.set(offer);
+    }
+
+    void swallowReplies(final boolean swallow)
+    {
+        swallowReplies = swallow;
+    }
+
+    void corruptReplies(final boolean corrupt)
+    {
+        corruptReplies = corrupt;
+    }
+
+    long offered()
+    {
+        return offered.get();
+    }
+
+    boolean hasSession(final long sessionId)
+    {
+        return sessions.containsKey(sessionId);
+    }
+}
