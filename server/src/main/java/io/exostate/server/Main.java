@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "ExoState: a replicated, in-memory workflow state engine compatible with Exosphere.",
-    subcommands = {NodeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {NodeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable
 {
     @CommandLine.Spec

@@ -82,11 +82,16 @@ public final class NodeCommand implements Callable<Integer>
     }
 
     /** What a started node holds; closed in reverse order. */
-    record Running(ExoNode node, BinaryServer binary, HttpApiServer http, NodeKeys.Key apiKey) implements AutoCloseable
+    record Running(ExoNode node, BinaryServer binary, HttpApiServer http, NodeKeys.Key apiKey, NodeDemo demo)
+        implements AutoCloseable
     {
         @Override
         public void close()
         {
+            if (demo != null)
+            {
+                demo.close();
+            }
             if (http != null)
             {
                 http.close();
@@ -149,10 +154,10 @@ public final class NodeCommand implements Callable<Integer>
         }
         catch (final RuntimeException ex)
         {
-            new Running(node, binary, http, key).close();
+            new Running(node, binary, http, key, null).close();
             throw ex;
         }
-        final Running r = new Running(node, binary, http, key);
+        final Running started = new Running(node, binary, http, key, null);
         out.println("exostate node");
         out.printf("  data dir          %s (journal %s, applied log index %d)%n", dir,
             fsync ? "fsync per batch" : "page cache, survives kill -9", node.loop().appliedLogIndex());
@@ -164,7 +169,20 @@ public final class NodeCommand implements Callable<Integer>
         out.printf("  binary protocol   %s:%d (%s)%n", bind, binary.port(), binary.transportName());
         out.printf("  http api          http://%s:%d/v0 (Exosphere-compatible; /health needs no key)%n", bind,
             http.port());
-        return r;
+        if (!demo)
+        {
+            return started;
+        }
+        try
+        {
+            final String host = "0.0.0.0".equals(bind) ? "127.0.0.1" : bind;
+            return new Running(node, binary, http, key, NodeDemo.start(host, binary.port(), key.value(), out));
+        }
+        catch (final RuntimeException ex)
+        {
+            started.close();
+            throw ex;
+        }
     }
 
     static long parseDuration(final String option, final String text)

@@ -66,6 +66,26 @@ class NodeCommandTest
     }
 
     @Test
+    void shouldRunTheDemoGraphToSuccessThroughARealRuntime() throws Exception
+    {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (NodeCommand.Running node = start(bytes, Map.of(), "--data-dir", dir.toString(), "--port", "0",
+            "--http-port", "0", "--demo"))
+        {
+            final long deadline = System.currentTimeMillis() + 30_000;
+            while (!bytes.toString(StandardCharsets.UTF_8).matches("(?s).*succeeded [2-9].*") &&
+                System.currentTimeMillis() < deadline)
+            {
+                Thread.sleep(100);
+            }
+            assertThat(node.demo()).isNotNull();
+        }
+        final String text = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("demo: runtime 'demo-runtime' connected");
+        assertThat(text).containsPattern("demo t=\\s*\\d+s runs: triggered \\d+, total \\d+, succeeded [2-9]");
+    }
+
+    @Test
     void shouldTakeTheApiKeyFromExospheresVariable() throws Exception
     {
         try (NodeCommand.Running node = start(new ByteArrayOutputStream(), Map.of("STATE_MANAGER_SECRET", "s3cret"),
