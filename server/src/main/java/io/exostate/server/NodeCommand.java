@@ -148,7 +148,8 @@ public final class NodeCommand implements Callable<Integer>
         try
         {
             binary = BinaryServer.start(new BinaryServer.Context().bindAddress(bind).port(port)
-                .apiKey(key.value()).gateway(node.loop()).sessionIds(sessionIds::incrementAndGet));
+                .apiKey(key.value()).secretsKey(secrets.value()).gateway(node.loop())
+                .sessionIds(sessionIds::incrementAndGet));
             http = HttpApiServer.launch(new HttpApiServer.Context().bindAddress(bind).port(httpPort)
                 .apiKey(key.value()).secretsKey(secrets.value()).leaseMs(leaseMs), node.loop());
         }

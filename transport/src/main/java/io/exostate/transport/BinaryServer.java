@@ -258,6 +258,8 @@ public final class BinaryServer implements AutoCloseable
             System.getProperty(PREFER_NATIVE_TRANSPORT_PROP_NAME, String.valueOf(PREFER_NATIVE_TRANSPORT_DEFAULT)));
         private String serverVersion = SERVER_VERSION_DEFAULT;
         private String apiKey;
+        private String secretsKey;
+        private SecretsCipher secretsCipher;
         private CommandGateway gateway;
         private LongSupplier sessionIds;
         private TransportCounters counters;
@@ -276,6 +278,10 @@ public final class BinaryServer implements AutoCloseable
                 return this;
             }
             Objects.requireNonNull(gateway, "gateway");
+            if (secretsKey != null)
+            {
+                secretsCipher = new SecretsCipher(secretsKey);
+            }
             if (apiKey == null || apiKey.isEmpty())
             {
                 throw new IllegalStateException("Expected an API key (apiKey), but none was set");
@@ -471,6 +477,21 @@ public final class BinaryServer implements AutoCloseable
         {
             this.apiKey = apiKey;
             return this;
+        }
+
+        /**
+         * The key (URL-safe base64 of 32 bytes) that encrypts graph secrets at this edge before an upsert is offered,
+         * and decrypts them for state-secrets replies (decision 11). Without one, upserts carrying secrets are refused.
+         */
+        public Context secretsKey(final String secretsKey)
+        {
+            this.secretsKey = secretsKey;
+            return this;
+        }
+
+        SecretsCipher secretsCipher()
+        {
+            return secretsCipher;
         }
 
         public CommandGateway gateway()

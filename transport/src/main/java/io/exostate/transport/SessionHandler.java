@@ -99,6 +99,10 @@ final class SessionHandler extends ChannelInboundHandlerAdapter implements Reply
     private final CommandNamespace commandNamespace = new CommandNamespace();
     private final UnsafeBuffer message = new UnsafeBuffer(0, 0);
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(512);
+    private final ExpandableArrayBuffer sealedUpsert = new ExpandableArrayBuffer(512);
+    /** Correlation ids of state-secrets queries in flight: their replies are decrypted before they leave. */
+    private final java.util.Set<Long> secretQueries = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private EdgeSecrets edgeSecrets;
     private byte[] copied = new byte[0];
     private ChannelHandlerContext ctx;
     private Channel channel;
@@ -129,6 +133,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter implements Reply
         this.slowConsumerTimeoutMs = server.context().slowConsumerTimeoutMs();
         this.maxPendingBytes = server.context().maxPendingBytes();
         this.lowWaterMark = server.context().writeBufferLowWaterMark();
+        this.edgeSecrets = new EdgeSecrets(server.context().secretsCipher());
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -460,6 +465,19 @@ final class SessionHandler extends ChannelInboundHandlerAdapter implements Reply
                 namespace + ", but template " + templateId() + " names " + named);
             return;
         }
+        if (templateId() == io.exostate.core.codec.sbe.UpsertGraphDecoder.TEMPLATE_ID)
+        {
+            // Decision 11: secrets are encrypted here, before the command reaches the journal or the log.
+            final EdgeSecrets.Sealed sealed = edgeSecrets.sealUpsert(message, length, sealedUpsert);
+            if (sealed.rejection() != null)
+            {
+                final int rejectedLength = rejections.rejected(scratch, 0, sealed.rejection());
+                channel.writeAndFlush(frame(correlationId, scratch, rejectedLength), channel.voidPromise());
+                return;
+            }
+            offer(correlationId, sealed.buffer(), sealed.length());
+            return;
+        }
         offer(correlationId, length);
     }
 
@@ -477,6 +495,10 @@ final class SessionHandler extends ChannelInboundHandlerAdapter implements Reply
             fail(TransportErrorCode.NAMESPACE_MISMATCH, correlationId, "Expected queries of namespace " + namespace +
                 ", but template " + templateId() + " names " + named);
             return;
+        }
+        if (query instanceof Query.GetStateSecrets)
+        {
+            secretQueries.add(correlationId);
         }
         offer(correlationId, length);
     }
@@ -521,9 +543,18 @@ final class SessionHandler extends ChannelInboundHandlerAdapter implements Reply
 
     private void offer(final long correlationId, final int length)
     {
+        offer(correlationId, message, length);
+    }
+
+    private void offer(final long correlationId, final DirectBuffer bytes, final int length)
+    {
         // Counted before the offer: a synchronous gateway may reply inside it.
         offered++;
-        final CommandGateway.Offer result = gateway.offer(sessionId, correlationId, message, 0, length);
+        final CommandGateway.Offer result = gateway.offer(sessionId, correlationId, bytes, 0, length);
+        if (result != CommandGateway.Offer.ACCEPTED)
+        {
+            secretQueries.remove(correlationId);
+        }
         switch (result)
         {
             case ACCEPTED:
@@ -606,6 +637,14 @@ final class SessionHandler extends ChannelInboundHandlerAdapter implements Reply
         {
             return;
         }
+        if (!secretQueries.isEmpty() && secretQueries.remove(correlationId))
+        {
+            // Decrypting is the event loop's work, not the engine thread's: copy the reply and hand it over.
+            final byte[] copy = new byte[length];
+            buffer.getBytes(offset, copy);
+            channel.eventLoop().execute(() -> sendOpenedSecrets(correlationId, copy));
+            return;
+        }
         if (!channel.isWritable() && channel.bytesBeforeWritable() + lowWaterMark > maxPendingBytes)
         {
             slowConsumer();
@@ -662,6 +701,17 @@ final class SessionHandler extends ChannelInboundHandlerAdapter implements Reply
             return;
         }
         channel.writeAndFlush(batch, channel.voidPromise());
+    }
+
+    private void sendOpenedSecrets(final long correlationId, final byte[] reply)
+    {
+        if (closed)
+        {
+            return;
+        }
+        final ExpandableArrayBuffer out = new ExpandableArrayBuffer(reply.length + 64);
+        final int length = edgeSecrets.openSecretsReply(new UnsafeBuffer(reply), reply.length, out);
+        channel.writeAndFlush(frame(correlationId, out, length), channel.voidPromise());
     }
 
     private void slowConsumer()

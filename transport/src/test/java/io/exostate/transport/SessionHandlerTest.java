@@ -53,12 +53,15 @@ class SessionHandlerTest
         }
     }
 
+    static final String SECRETS_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
     BinaryServer.Context context()
     {
         return new BinaryServer.Context()
             .gateway(gateway)
             .counters(counters)
             .apiKey(API_KEY)
+            .secretsKey(SECRETS_KEY)
             .maxFrameLength(4096)
             .idleTimeoutMs(IDLE_MS)
             .slowConsumerTimeoutMs(SLOW_MS)
@@ -369,12 +372,49 @@ class SessionHandlerTest
     }
 
     @Test
-    void shouldOfferAnUpsertOfTheSessionNamespaceAndATick()
+    void shouldOfferAnUpsertOfTheSessionNamespaceAndATick() throws Exception
     {
         final EmbeddedChannel ch = session();
         ch.writeInbound(buf(frames.frameBytes(41, (b, o) -> frames.commands.upsertGraph(b, o, graph(NS)))));
         ch.writeInbound(buf(frames.frameBytes(42, (b, o) -> frames.commands.tick(b, o))));
         assertThat(gateway.offers).extracting(RecordingGateway.Offered::correlationId).containsExactly(41L, 42L);
+        assertThat(ch.isOpen()).isTrue();
+        // Decision 11: the offered upsert carries the secret encrypted with the server's key, never the plaintext.
+        final byte[] offered = gateway.offers.get(0).message();
+        final GraphSpec[] spec = new GraphSpec[1];
+        new io.exostate.core.codec.CommandDecoder((io.exostate.core.engine.Commands)java.lang.reflect.Proxy
+            .newProxyInstance(getClass().getClassLoader(), new Class<?>[]{io.exostate.core.engine.Commands.class},
+                (p, m, a) ->
+                {
+                    spec[0] = (GraphSpec)a[1];
+                    return new io.exostate.core.engine.Replies.Upsert(null, null);
+                })).validate(new org.agrona.concurrent.UnsafeBuffer(offered), 0, offered.length);
+        new io.exostate.core.codec.CommandDecoder((io.exostate.core.engine.Commands)java.lang.reflect.Proxy
+            .newProxyInstance(getClass().getClassLoader(), new Class<?>[]{io.exostate.core.engine.Commands.class},
+                (p, m, a) ->
+                {
+                    spec[0] = (GraphSpec)a[1];
+                    return new io.exostate.core.engine.Replies.Upsert(
+                        new io.exostate.core.engine.Rejection(io.exostate.core.engine.RejectCode.INVALID_REQUEST, "x"),
+                        null);
+                })).apply(0, new org.agrona.concurrent.UnsafeBuffer(offered), 0, offered.length,
+                    new org.agrona.ExpandableArrayBuffer(256), 0);
+        final String stored = spec[0].secrets().get("token");
+        assertThat(stored).isNotEqualTo("s3cret");
+        assertThat(new SecretsCipher(SECRETS_KEY).decrypt(stored)).isEqualTo("s3cret");
+    }
+
+    @Test
+    void shouldRefuseAnUpsertCarryingSecretsWhenTheServerHasNoSecretsKey()
+    {
+        final EmbeddedChannel ch = session(channel(new EmbeddedChannel(new BinaryChannelInitializer(
+            context().secretsKey(null)))));
+        ch.writeInbound(buf(frames.frameBytes(43, (b, o) -> frames.commands.upsertGraph(b, o, graph(NS)))));
+        final List<TestFrames.Frame> out = TestFrames.drain(ch);
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).correlationId()).isEqualTo(43);
+        assertThat(out.get(0).templateId()).isEqualTo(io.exostate.core.codec.sbe.RejectedDecoder.TEMPLATE_ID);
+        assertThat(gateway.offers).isEmpty();
         assertThat(ch.isOpen()).isTrue();
     }
 

@@ -1,5 +1,6 @@
 package io.exostate.transport.http;
 
+import io.exostate.transport.SecretsCipher;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,6 @@
 package io.exostate.transport.http;
 
+import io.exostate.transport.SecretsCipher;
 import io.exostate.core.engine.EngineConfig;
 import io.exostate.core.loop.CommandGateway;
 import io.netty.bootstrap.ServerBootstrap;

@@ -1,5 +1,6 @@
 package io.exostate.transport.http;
 
+import io.exostate.transport.SecretsCipher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

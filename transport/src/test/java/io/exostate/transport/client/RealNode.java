@@ -17,6 +17,9 @@ final class RealNode implements TestNode
     private final Path journalDir;
     private final int port;
     private final EngineLoop loop;
+    /** The key the node encrypts graph secrets with at its edge (decision 11). */
+    static final String SECRETS_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
     private final BinaryServer server;
     private boolean closed;
 
@@ -32,6 +35,7 @@ final class RealNode implements TestNode
             started = BinaryServer.start(new BinaryServer.Context()
                 .gateway(loop)
                 .apiKey(FakeServer.API_KEY)
+                .secretsKey(SECRETS_KEY)
                 .bindAddress("127.0.0.1")
                 .port(port)
                 .idleTimeoutMs(20_000)

@@ -88,7 +88,7 @@ abstract class RuntimeTest
     }
 
     /** Every state of a run in creation order, read through the client (route #17, then #18 per state). */
-    private List<Views.NodeDetails> states(final String runId)
+    List<Views.NodeDetails> states(final String runId)
     {
         final Views.RunGraph graph = client.runGraph(runId);
         final List<Views.NodeDetails> out = new ArrayList<>();

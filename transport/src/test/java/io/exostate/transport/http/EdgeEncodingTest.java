@@ -1,5 +1,6 @@
 package io.exostate.transport.http;
 
+import io.exostate.transport.SecretsCipher;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.exostate.core.model.FieldKind;
 import io.exostate.core.template.SchemaField;

@@ -1,5 +1,6 @@
 package io.exostate.transport.http;
 
+import io.exostate.transport.SecretsCipher;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.exostate.core.loop.CommandGateway;
 import io.exostate.core.loop.EngineLoop;

@@ -1,4 +1,4 @@
-package io.exostate.transport.http;
+package io.exostate.transport;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
