@@ -53,6 +53,13 @@ public final class ChronicleJournal implements Journal
      */
     public ChronicleJournal(final Path dir, final boolean fsync, final long retentionMs)
     {
+        this(dir, fsync, retentionMs, null);
+    }
+
+    /** As above, with the clock Chronicle uses to name its hourly files (tests roll files without waiting). */
+    ChronicleJournal(final Path dir, final boolean fsync, final long retentionMs,
+        final net.openhft.chronicle.core.time.TimeProvider fileClock)
+    {
         this.dir = dir;
         this.fsync = fsync;
         this.retentionMs = retentionMs;
@@ -64,7 +71,13 @@ public final class ChronicleJournal implements Journal
         {
             throw new UncheckedIOException("cannot create journal directory " + dir, ex);
         }
-        queue = SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(RollCycles.FAST_HOURLY).build();
+        final SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder.single(dir.toFile())
+            .rollCycle(RollCycles.FAST_HOURLY);
+        if (fileClock != null)
+        {
+            builder.timeProvider(fileClock);
+        }
+        queue = builder.build();
         appender = queue.createAppender();
     }
 
@@ -183,7 +196,7 @@ public final class ChronicleJournal implements Journal
         return last;
     }
 
-    /** Reads the transitions of every journaled batch (history). */
+    /** The document types {@link #read} reports: a batch of commands, and the transitions it produced. */
     public static final byte TRANSITIONS = TYPE_TRANSITIONS;
     public static final byte BATCH = TYPE_BATCH;
 
