@@ -8,7 +8,7 @@ import java.util.Map;
  * {@code repr()} of strings, lists, dicts and of the node template models, and lenient base64 decoding.
  * Stateless; every method allocates its result.
  */
-final class ValidationText
+public final class ValidationText
 {
     private ValidationText()
     {
@@ -46,8 +46,11 @@ final class ValidationText
         }
     }
 
-    /** Python's {@code repr(str)}: single quotes unless the text holds a single quote and no double quote. */
-    static String repr(final String s)
+    /**
+     * Python's {@code repr(str)}: single quotes unless the text holds a single quote and no double quote. Public for
+     * the HTTP edge, which renders non-string template inputs the way Exosphere's messages show them.
+     */
+    public static String repr(final String s)
     {
         final char quote = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
         final StringBuilder out = new StringBuilder(s.length() + 2);

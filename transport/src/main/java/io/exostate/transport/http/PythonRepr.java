@@ -141,84 +141,9 @@ final class PythonRepr
         return out.toString();
     }
 
-    /** {@code repr(str)}: single quotes unless the text holds a single quote and no double quote. */
+    /** {@code repr(str)}: the same rendering the validation messages use. */
     static String stringRepr(final String s)
     {
-        final char quote = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
-        final StringBuilder out = new StringBuilder(s.length() + 2);
-        out.append(quote);
-        int i = 0;
-        while (i < s.length())
-        {
-            final int cp = s.codePointAt(i);
-            i += Character.charCount(cp);
-            if (cp == quote || cp == '\\')
-            {
-                out.append('\\').appendCodePoint(cp);
-            }
-            else if (cp == '\t')
-            {
-                out.append("\\t");
-            }
-            else if (cp == '\n')
-            {
-                out.append("\\n");
-            }
-            else if (cp == '\r')
-            {
-                out.append("\\r");
-            }
-            else if (cp < ' ' || cp == 0x7F)
-            {
-                hex(out, "\\x", cp, 2);
-            }
-            else if (cp < 0x7F || isPrintable(cp))
-            {
-                out.appendCodePoint(cp);
-            }
-            else if (cp <= 0xFF)
-            {
-                hex(out, "\\x", cp, 2);
-            }
-            else if (cp <= 0xFFFF)
-            {
-                hex(out, "\\u", cp, 4);
-            }
-            else
-            {
-                hex(out, "\\U", cp, 8);
-            }
-        }
-        return out.append(quote).toString();
-    }
-
-    /** Python's notion: not a control, format, surrogate, private-use, unassigned or separator other than space. */
-    private static boolean isPrintable(final int cp)
-    {
-        switch (Character.getType(cp))
-        {
-            case Character.CONTROL:
-            case Character.FORMAT:
-            case Character.SURROGATE:
-            case Character.PRIVATE_USE:
-            case Character.UNASSIGNED:
-            case Character.LINE_SEPARATOR:
-            case Character.PARAGRAPH_SEPARATOR:
-            case Character.SPACE_SEPARATOR:
-                return cp == ' ';
-            default:
-                return true;
-        }
-    }
-
-    private static void hex(final StringBuilder out, final String prefix, final int cp, final int digits)
-    {
-        final String h = Integer.toHexString(cp);
-        out.append(prefix);
-        for (int i = h.length(); i < digits; i++)
-        {
-            out.append('0');
-        }
-        out.append(h);
+        return io.exostate.core.template.ValidationText.repr(s);
     }
 }
