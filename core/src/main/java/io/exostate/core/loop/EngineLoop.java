@@ -214,6 +214,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     private long lastSnapshotIndex;
     private AgentRunner runner;
     private volatile boolean closed;
+    private volatile Throwable failure;
 
     /** A claim parked for long-poll: the original command bytes, re-issued when its nodes get work. */
     private static final class ParkedClaim
@@ -331,10 +332,22 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
 
     private void onAgentError(final Throwable t)
     {
+        if (t instanceof org.agrona.concurrent.AgentTerminationException)
+        {
+            return;
+        }
         // An exception out of the engine is a broken invariant: stop serving rather than diverge (STYLE habit 4).
+        // The batch that failed is journaled, so a restart fails the same way: the journal is evidence, not lost.
+        failure = t;
         closed = true;
-        System.err.println("exostate: engine loop stopped on an internal error: " + t);
+        System.err.println("exostate: the engine loop stopped on an internal error; no further command is applied");
         t.printStackTrace(System.err);
+    }
+
+    /** The internal error that stopped the loop, or null while it runs. */
+    public Throwable failure()
+    {
+        return failure;
     }
 
     /** The engine. Engine thread only (tests read it after {@link #close()}). */
@@ -409,6 +422,11 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     @Override
     public int doWork()
     {
+        if (failure != null)
+        {
+            // AgentRunner keeps calling after its error handler: end the duty cycle for good instead.
+            throw new org.agrona.concurrent.AgentTerminationException("engine loop failed: " + failure);
+        }
         drainSessionEvents();
         final long now = ctx.clock.time();
         final long batchTime = Math.max(now, engine.time());

@@ -199,6 +199,37 @@ class EngineLoopTest
     }
 
     @Test
+    void shouldStopApplyingAfterAnInternalError() throws Exception
+    {
+        final java.util.concurrent.atomic.AtomicInteger transitions = new java.util.concurrent.atomic.AtomicInteger();
+        loop = new EngineLoop(new EngineLoop.Context().listener(new io.exostate.core.engine.EngineListener()
+        {
+            @Override
+            public void onTransition(final long stateId, final String runId, final io.exostate.core.model.Status from,
+                final io.exostate.core.model.Status to, final long time, final long claimToken)
+            {
+                if (transitions.incrementAndGet() == 1)
+                {
+                    throw new IllegalStateException("injected: a broken invariant");
+                }
+            }
+        })).start();
+        loop.openSession(1, sink);
+        setUpGraph();
+        final CompletableFuture<Object> first = send(commands.trigger(out, 0, NS, "g", "r1", Map.of(), Map.of(), 0));
+        final long deadline = System.currentTimeMillis() + 5_000;
+        while (loop.failure() == null && System.currentTimeMillis() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        assertThat(loop.failure()).hasMessageContaining("injected");
+        assertThat(loop.offer(1, 99, out, 0, commands.tick(out, 0))).isEqualTo(CommandGateway.Offer.CLOSED);
+        Thread.sleep(100);
+        assertThat(first).isNotDone();
+        assertThat(transitions.get()).isEqualTo(1);
+    }
+
+    @Test
     void shouldAnswerBusyWhenTheRingIsFullWithoutBlocking()
     {
         final EngineLoop l = new EngineLoop(new EngineLoop.Context().ringCapacity(64 * 1024).maxMessageLength(1024));
