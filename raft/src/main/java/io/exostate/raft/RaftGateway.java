@@ -1,0 +1,722 @@
+package io.exostate.raft;
+
+import io.exostate.core.codec.BatchReader;
+import io.exostate.core.codec.BatchWriter;
+import io.exostate.core.codec.CommandEncoder;
+import io.exostate.core.codec.sbe.MessageHeaderDecoder;
+import io.exostate.core.codec.sbe.MessageHeaderEncoder;
+import io.exostate.core.codec.sbe.TransportErrorEncoder;
+import io.exostate.core.loop.CommandGateway;
+import io.exostate.core.loop.QueryHandler;
+import io.exostate.core.loop.ReplySink;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The leader's batcher (a first version): the {@link CommandGateway} of a cluster node. I/O threads {@link #offer}
+ * encoded commands and queries into an Agrona {@link ManyToOneRingBuffer}, as with the single-node loop; one agent
+ * thread drains up to {@link Context#maxBatch} commands (at most {@link Context#maxBatchBytes}) into one
+ * {@code Batch} ({@link BatchWriter}), stamps it with {@code max(now, last applied batch time, last stamped time)}
+ * (the only clock read) and proposes it as <b>one Raft entry</b> through a {@link RaftClient} of the group
+ * ({@code async().send}), keeping up to {@link Context#maxInFlight} entries and queries in flight. Group commit
+ * follows from load: while entries are in flight the ring fills, and the next batch takes all of it.
+ * <p>
+ * When an entry's reply comes back (the {@link BatchReplies} of the applied batch) the agent hands each reply to
+ * its session's {@link ReplySink} and flushes each touched session once per dispatch round. Items are dispatched in
+ * the order they were proposed, so a session gets its replies in the order it offered its messages.
+ * <p>
+ * <b>Queries</b> go through {@code async().sendReadAfterWrite}: with the servers' read option LINEARIZABLE the
+ * leader answers at a read index that is at least its commit index at the time (a heartbeat round confirms it
+ * still leads) and at least the index of every entry this gateway proposed before the query, so a query sees every
+ * command offered before it. A command batch open when a query arrives is proposed first.
+ * <p>
+ * <b>Timers:</b> when nothing is in flight and the leader's engine has a deadline that passed, the gateway proposes
+ * a {@code Tick} batch (session 0): one at a time, at most one per {@link Context#tickIntervalMs}, none for
+ * {@link Context#failureBackoffMs} after a failed request.
+ * <p>
+ * <b>Not done yet</b> (later steps of the leader's duties): on a node that does not lead, {@link #offer} answers
+ * {@link Offer#CLOSED} rather than NOT_LEADER with the leader's address; a request whose outcome is unknown (its
+ * entry failed, or the gateway closed with it in flight) is answered with a {@code TransportError} NOT_LEADER
+ * without a leader address; long-poll claims are not parked (a claim with {@code waitMs} answers at once).
+ * <p>
+ * <b>Threading:</b> {@link #offer}, {@link #openSession}, {@link #closeSession} from any thread, never blocking;
+ * sinks are called on the agent thread only. <b>Allocation:</b> per proposed batch, the entry's {@code byte[]} and
+ * its Ratis request; per query, a {@code byte[]} copy of it.
+ */
+public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RaftGateway.class);
+    private static final int MSG_MESSAGE = 1;
+    private static final int RING_ENTRY_HEADER = 16;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** {@code TransportError} code NOT_LEADER (see the schema). */
+    private static final int NOT_LEADER = 2;
+
+    /** Configuration with named defaults (STYLE habit 11). */
+    public static final class Context
+    {
+        public static final int RING_CAPACITY_DEFAULT = 16 * 1024 * 1024;
+        public static final int MAX_BATCH_DEFAULT = 4096;
+        public static final int MAX_BATCH_BYTES_DEFAULT = 2 * 1024 * 1024;
+        public static final int MAX_MESSAGE_LENGTH_DEFAULT = 1024 * 1024;
+        public static final int MAX_IN_FLIGHT_DEFAULT = 8;
+        public static final long REQUEST_TIMEOUT_MS_DEFAULT = 3_000;
+        public static final int RETRY_ATTEMPTS_DEFAULT = 10;
+        public static final long RETRY_SLEEP_MS_DEFAULT = 100;
+        public static final long TICK_INTERVAL_MS_DEFAULT = 5;
+        public static final long FAILURE_BACKOFF_MS_DEFAULT = 100;
+
+        private int ringCapacity = RING_CAPACITY_DEFAULT;
+        private int maxBatch = MAX_BATCH_DEFAULT;
+        private int maxBatchBytes = MAX_BATCH_BYTES_DEFAULT;
+        private int maxMessageLength = MAX_MESSAGE_LENGTH_DEFAULT;
+        private int maxInFlight = MAX_IN_FLIGHT_DEFAULT;
+        private long requestTimeoutMs = REQUEST_TIMEOUT_MS_DEFAULT;
+        private int retryAttempts = RETRY_ATTEMPTS_DEFAULT;
+        private long retrySleepMs = RETRY_SLEEP_MS_DEFAULT;
+        private long tickIntervalMs = TICK_INTERVAL_MS_DEFAULT;
+        private long failureBackoffMs = FAILURE_BACKOFF_MS_DEFAULT;
+        private EpochClock clock = SystemEpochClock.INSTANCE;
+        private IdleStrategy idleStrategy;
+
+        /** Ring buffer capacity in bytes, a power of two (default 16 MiB). */
+        public Context ringCapacity(final int v)
+        {
+            ringCapacity = v;
+            return this;
+        }
+
+        /** Most commands in one batch, one Raft entry (default 4096). */
+        public Context maxBatch(final int v)
+        {
+            maxBatch = v;
+            return this;
+        }
+
+        /** Most bytes of one batch (default 2 MiB); below the node's appender buffer limit. */
+        public Context maxBatchBytes(final int v)
+        {
+            maxBatchBytes = v;
+            return this;
+        }
+
+        /** Largest message {@link #offer} accepts (default 1 MiB). */
+        public Context maxMessageLength(final int v)
+        {
+            maxMessageLength = v;
+            return this;
+        }
+
+        /** Raft entries and queries in flight at once (default 8). */
+        public Context maxInFlight(final int v)
+        {
+            maxInFlight = v;
+            return this;
+        }
+
+        /** How long the Raft client waits for one attempt of a request (default 3 s). */
+        public Context requestTimeoutMs(final long v)
+        {
+            requestTimeoutMs = v;
+            return this;
+        }
+
+        /**
+         * How often the Raft client retries a request (a new leader, a timeout) and how long it sleeps between
+         * tries (default 10 x 100 ms); after that the request's sessions are answered NOT_LEADER.
+         */
+        public Context retry(final int attempts, final long sleepMs)
+        {
+            retryAttempts = attempts;
+            retrySleepMs = sleepMs;
+            return this;
+        }
+
+        /** Least time between two ticks the gateway proposes (default 5 ms). */
+        public Context tickIntervalMs(final long v)
+        {
+            tickIntervalMs = v;
+            return this;
+        }
+
+        /** No tick is proposed for this long after a request failed (default 100 ms). */
+        public Context failureBackoffMs(final long v)
+        {
+            failureBackoffMs = v;
+            return this;
+        }
+
+        public Context clock(final EpochClock v)
+        {
+            clock = v;
+            return this;
+        }
+
+        /** How the agent idles without work (default: back off to 1 ms parks, never a busy spin). */
+        public Context idleStrategy(final IdleStrategy v)
+        {
+            idleStrategy = v;
+            return this;
+        }
+
+        Context conclude(final RaftNode.Context node)
+        {
+            if (Integer.bitCount(ringCapacity) != 1 || ringCapacity < 64 * 1024)
+            {
+                throw new IllegalArgumentException("ringCapacity must be a power of two >= 64 KiB: " + ringCapacity);
+            }
+            if (maxBatch < 1 || maxInFlight < 1)
+            {
+                throw new IllegalArgumentException("maxBatch and maxInFlight must be >= 1: " + maxBatch + ", " +
+                    maxInFlight);
+            }
+            if (maxBatchBytes > node.appenderBufferBytes() - 1024)
+            {
+                throw new IllegalArgumentException("maxBatchBytes (" + maxBatchBytes +
+                    ") must stay below the node's appender buffer limit (" + node.appenderBufferBytes() +
+                    ") less 1 KiB for the entry's framing");
+            }
+            final int largestMessage = maxBatchBytes - BatchWriter.BATCH_HEADER_LENGTH - BatchWriter.ENTRY_HEADER_LENGTH;
+            if (maxMessageLength < 64 || maxMessageLength > largestMessage ||
+                maxMessageLength > ringCapacity / 8 - RING_ENTRY_HEADER)
+            {
+                throw new IllegalArgumentException("maxMessageLength must be in [64, min(maxBatchBytes - " +
+                    (BatchWriter.BATCH_HEADER_LENGTH + BatchWriter.ENTRY_HEADER_LENGTH) +
+                    ", ringCapacity / 8 - 16)]: " + maxMessageLength);
+            }
+            if (tickIntervalMs < 1 || failureBackoffMs < 0)
+            {
+                throw new IllegalArgumentException("tickIntervalMs >= 1 and failureBackoffMs >= 0: " + tickIntervalMs +
+                    ", " + failureBackoffMs);
+            }
+            if (requestTimeoutMs < 1 || retryAttempts < 0 || retrySleepMs < 0)
+            {
+                throw new IllegalArgumentException("requestTimeoutMs >= 1, retry attempts and sleep >= 0: " +
+                    requestTimeoutMs + ", " + retryAttempts + ", " + retrySleepMs);
+            }
+            if (idleStrategy == null)
+            {
+                idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+            }
+            return this;
+        }
+
+        @Override
+        public String toString()
+        {
+            return "RaftGateway.Context{ringCapacity=" + ringCapacity +
+                ", maxBatch=" + maxBatch +
+                ", maxBatchBytes=" + maxBatchBytes +
+                ", maxMessageLength=" + maxMessageLength +
+                ", maxInFlight=" + maxInFlight +
+                ", requestTimeoutMs=" + requestTimeoutMs +
+                ", retry=" + retryAttempts + "x" + retrySleepMs + "ms" +
+                ", tickIntervalMs=" + tickIntervalMs +
+                ", failureBackoffMs=" + failureBackoffMs +
+                ", idleStrategy=" + idleStrategy +
+                '}';
+        }
+    }
+
+    /** A proposed entry or a query, in flight until its future completes and it reaches the head of the queue. */
+    private static final class InFlight
+    {
+        final CompletableFuture<RaftClientReply> future;
+        /** The proposed batch (to answer its sessions if it fails), or null for a query. */
+        final byte[] batch;
+        final long session;
+        final long correlation;
+
+        InFlight(final CompletableFuture<RaftClientReply> future, final byte[] batch, final long session,
+            final long correlation)
+        {
+            this.future = future;
+            this.batch = batch;
+            this.session = session;
+            this.correlation = correlation;
+        }
+    }
+
+    private record SessionEvent(long sessionId, ReplySink sink)
+    {
+    }
+
+    private final Context ctx;
+    private final RaftNode node;
+    private final EngineStateMachine stateMachine;
+    private final RaftClient client;
+    private final ManyToOneRingBuffer ring;
+    private final BatchWriter batch = new BatchWriter();
+    private final ExpandableArrayBuffer batchBuffer = new ExpandableArrayBuffer(64 * 1024);
+    private final CommandEncoder commands = new CommandEncoder();
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final MessageHeaderEncoder errorHeader = new MessageHeaderEncoder();
+    private final TransportErrorEncoder error = new TransportErrorEncoder();
+    private final ExpandableArrayBuffer errorBuffer = new ExpandableArrayBuffer(256);
+    private final BatchReplies replies = new BatchReplies();
+    private final BatchReader failedBatch = new BatchReader();
+    private final UnsafeBuffer replyView = new UnsafeBuffer(0, 0);
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private final Long2ObjectHashMap<ReplySink> sinks = new Long2ObjectHashMap<>();
+    private final ArrayList<ReplySink> touched = new ArrayList<>();
+    private final ConcurrentLinkedQueue<SessionEvent> sessionEvents = new ConcurrentLinkedQueue<>();
+    private final ControlledMessageHandler onMessage = this::onMessage;
+    private final Runnable wake = this::wake;
+
+    private boolean batchOpen;
+    private long nextTickAt;
+    private long lastStampedTime;
+    private long proposedEntries;
+    private long proposedCommands;
+    private volatile Thread agentThread;
+    private AgentRunner runner;
+    private volatile boolean closed;
+
+    /** Builds the gateway of {@code node}; {@link #start()} runs its agent thread. */
+    public RaftGateway(final Context context, final RaftNode node)
+    {
+        this.ctx = context.conclude(node.context());
+        this.node = node;
+        this.stateMachine = node.stateMachine();
+        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(ctx.ringCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.client = RaftClient.newBuilder()
+            .setClientId(ClientId.randomId())
+            .setRaftGroup(node.group())
+            .setLeaderId(node.peerId())
+            .setProperties(node.context().clientProperties(ctx.maxInFlight * 2, ctx.requestTimeoutMs))
+            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                ctx.retryAttempts, TimeDuration.valueOf(ctx.retrySleepMs, TimeUnit.MILLISECONDS)))
+            .build();
+    }
+
+    /** Starts the agent thread. */
+    public RaftGateway start()
+    {
+        LOG.info("raft gateway of {} started: {}", node.id(), ctx);
+        runner = new AgentRunner(ctx.idleStrategy, this::onAgentError, null, this);
+        AgentRunner.startOnThread(runner);
+        return this;
+    }
+
+    private void onAgentError(final Throwable t)
+    {
+        // Nothing here mutates replicated state: report and keep serving.
+        LOG.error("raft gateway of {} failed in its duty cycle", node.id(), t);
+    }
+
+    public RaftNode node()
+    {
+        return node;
+    }
+
+    /** Raft entries proposed so far (agent thread; approximate from others). */
+    public long proposedEntries()
+    {
+        return proposedEntries;
+    }
+
+    /** Commands proposed so far, ticks included (agent thread; approximate from others). */
+    public long proposedCommands()
+    {
+        return proposedCommands;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // CommandGateway (any thread)
+    // ------------------------------------------------------------------------------------------------------------
+
+    /** {@inheritDoc} On a node that does not lead this answers {@link Offer#CLOSED} (NOT_LEADER comes later). */
+    @Override
+    public Offer offer(final long sessionId, final long correlationId, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        if (closed || !node.isLeader())
+        {
+            return Offer.CLOSED;
+        }
+        if (length > ctx.maxMessageLength || length < MessageHeaderDecoder.ENCODED_LENGTH)
+        {
+            return Offer.TOO_LARGE;
+        }
+        final int index = ring.tryClaim(MSG_MESSAGE, RING_ENTRY_HEADER + length);
+        if (index <= 0)
+        {
+            return Offer.BUSY;
+        }
+        final AtomicBuffer rb = ring.buffer();
+        rb.putLong(index, sessionId, LE);
+        rb.putLong(index + 8, correlationId, LE);
+        rb.putBytes(index + RING_ENTRY_HEADER, buffer, offset, length);
+        ring.commit(index);
+        return Offer.ACCEPTED;
+    }
+
+    @Override
+    public void openSession(final long sessionId, final ReplySink sink)
+    {
+        sessionEvents.add(new SessionEvent(sessionId, sink));
+    }
+
+    @Override
+    public void closeSession(final long sessionId)
+    {
+        sessionEvents.add(new SessionEvent(sessionId, null));
+    }
+
+    @Override
+    public int maxMessageLength()
+    {
+        return ctx.maxMessageLength;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Agent (agent thread)
+    // ------------------------------------------------------------------------------------------------------------
+
+    @Override
+    public String roleName()
+    {
+        return "exostate-raft-gateway-" + node.id();
+    }
+
+    @Override
+    public void onStart()
+    {
+        agentThread = Thread.currentThread();
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = drainSessionEvents();
+        work += dispatchCompleted();
+        if (inFlight.size() < ctx.maxInFlight)
+        {
+            work += ring.controlledRead(onMessage, ctx.maxBatch);
+            if (batchOpen)
+            {
+                proposeBatch();
+            }
+        }
+        work += proposeTickWhenDue();
+        return work;
+    }
+
+    private ControlledMessageHandler.Action onMessage(
+        final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final long session = buffer.getLong(index, LE);
+        final long correlation = buffer.getLong(index + 8, LE);
+        final int msgOffset = index + RING_ENTRY_HEADER;
+        final int msgLength = length - RING_ENTRY_HEADER;
+        header.wrap(buffer, msgOffset);
+        if (QueryHandler.isQuery(header.templateId()))
+        {
+            // The commands offered before the query are proposed before it, so its read index covers them.
+            if (batchOpen)
+            {
+                proposeBatch();
+            }
+            if (inFlight.size() >= ctx.maxInFlight)
+            {
+                return ControlledMessageHandler.Action.ABORT;
+            }
+            proposeQuery(session, correlation, buffer, msgOffset, msgLength);
+            return inFlight.size() >= ctx.maxInFlight ?
+                ControlledMessageHandler.Action.BREAK : ControlledMessageHandler.Action.CONTINUE;
+        }
+        if (batchOpen && batch.length() + BatchWriter.ENTRY_HEADER_LENGTH + msgLength > ctx.maxBatchBytes)
+        {
+            proposeBatch();
+        }
+        if (!batchOpen)
+        {
+            if (inFlight.size() >= ctx.maxInFlight)
+            {
+                return ControlledMessageHandler.Action.ABORT;
+            }
+            openBatch();
+        }
+        batch.append(session, correlation, buffer, msgOffset, msgLength);
+        return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    private void openBatch()
+    {
+        // Never below the last applied batch time (a new leader continues its predecessor's clock) nor below the
+        // time of a batch this gateway still has in flight: batch times are monotonic in the log.
+        final long batchTime = Math.max(ctx.clock.time(), Math.max(stateMachine.lastBatchTime(), lastStampedTime));
+        lastStampedTime = batchTime;
+        batch.wrap(batchBuffer, 0, 0, batchTime); // the log index inside is ignored: the Raft index is the one
+        batchOpen = true;
+    }
+
+    private void proposeBatch()
+    {
+        batchOpen = false;
+        final byte[] bytes = new byte[batch.length()];
+        batchBuffer.getBytes(0, bytes);
+        final CompletableFuture<RaftClientReply> future =
+            client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
+        inFlight.addLast(new InFlight(future, bytes, 0, 0));
+        future.whenComplete((reply, ex) -> wake.run());
+        proposedEntries++;
+        proposedCommands += batch.count();
+    }
+
+    private void proposeQuery(
+        final long session, final long correlation, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(offset, bytes);
+        final CompletableFuture<RaftClientReply> future =
+            client.async().sendReadAfterWrite(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
+        inFlight.addLast(new InFlight(future, null, session, correlation));
+        future.whenComplete((reply, ex) -> wake.run());
+    }
+
+    private int proposeTickWhenDue()
+    {
+        if (!inFlight.isEmpty() || !node.isLeaderReady())
+        {
+            return 0;
+        }
+        final long now = ctx.clock.time();
+        if (now < nextTickAt || stateMachine.nextDeadline() > Math.max(now, stateMachine.lastBatchTime()))
+        {
+            return 0;
+        }
+        // One tick at a time and at most one per interval: a deadline a tick cannot clear (or a failing group)
+        // must not turn into a stream of entries.
+        nextTickAt = now + ctx.tickIntervalMs;
+        openBatch();
+        batch.commit(0, 0, commands.tick(batchBuffer, batch.commandOffset()));
+        proposeBatch();
+        return 1;
+    }
+
+    private void wake()
+    {
+        final Thread t = agentThread;
+        if (t != null)
+        {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private int dispatchCompleted()
+    {
+        int dispatched = 0;
+        while (!inFlight.isEmpty() && inFlight.peekFirst().future.isDone())
+        {
+            final InFlight item = inFlight.pollFirst();
+            final Throwable failure = failureOf(item.future);
+            if (failure != null)
+            {
+                // The group is failing over or unhealthy: give it a moment before ticking into it again.
+                nextTickAt = Math.max(nextTickAt, ctx.clock.time() + ctx.failureBackoffMs);
+                answerUnknownOutcome(item, failure);
+            }
+            else
+            {
+                deliver(item, item.future.join());
+            }
+            dispatched++;
+        }
+        flushTouched();
+        return dispatched;
+    }
+
+    private static Throwable failureOf(final CompletableFuture<RaftClientReply> future)
+    {
+        if (future.isCompletedExceptionally())
+        {
+            return future.handle((reply, ex) -> ex instanceof CompletionException && ex.getCause() != null ?
+                ex.getCause() : ex).join();
+        }
+        final RaftClientReply reply = future.join();
+        if (!reply.isSuccess())
+        {
+            return reply.getException() != null ? reply.getException() : new IOException("request failed: " + reply);
+        }
+        return null;
+    }
+
+    private void deliver(final InFlight item, final RaftClientReply reply)
+    {
+        final int length = EngineStateMachine.wrap(replyView, reply.getMessage().getContent());
+        if (item.batch == null)
+        {
+            toSession(item.session, item.correlation, replyView, 0, length);
+            return;
+        }
+        if (!replies.wrap(replyView, 0, length))
+        {
+            // Our own state machine wrote these bytes: a mismatch is a bug, and the requests' outcome is unknown.
+            answerUnknownOutcome(item, new IllegalStateException("malformed batch replies of " + length + " bytes"));
+            return;
+        }
+        while (replies.next())
+        {
+            if (replies.sessionId() != 0)
+            {
+                toSession(replies.sessionId(), replies.correlationId(), replyView, replies.replyOffset(),
+                    replies.replyLength());
+            }
+        }
+    }
+
+    /** The entry or query failed after the client's retries: it may or may not have been applied. */
+    private void answerUnknownOutcome(final InFlight item, final Throwable failure)
+    {
+        final String detail = "Expected the request to be acknowledged by the leader, but " + failure +
+            "; its outcome is unknown: retry it on the leader";
+        if (item.batch == null)
+        {
+            notLeader(item.session, item.correlation, detail);
+            return;
+        }
+        final UnsafeBuffer view = new UnsafeBuffer(item.batch);
+        if (failedBatch.wrap(view, 0, item.batch.length))
+        {
+            while (failedBatch.next())
+            {
+                if (failedBatch.sessionId() != 0)
+                {
+                    notLeader(failedBatch.sessionId(), failedBatch.correlationId(), detail);
+                }
+            }
+        }
+    }
+
+    private void notLeader(final long session, final long correlation, final String detail)
+    {
+        error.wrapAndApplyHeader(errorBuffer, 0, errorHeader).code(NOT_LEADER).detail(detail).leaderAddress("");
+        toSession(session, correlation, errorBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + error.encodedLength());
+    }
+
+    private void toSession(
+        final long session, final long correlation, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final ReplySink sink = sinks.get(session);
+        if (sink == null)
+        {
+            return; // the session closed while its request was in flight
+        }
+        sink.onReply(correlation, buffer, offset, length);
+        if (!touched.contains(sink))
+        {
+            touched.add(sink);
+        }
+    }
+
+    private void flushTouched()
+    {
+        for (int i = 0; i < touched.size(); i++)
+        {
+            touched.get(i).onFlush();
+        }
+        touched.clear();
+    }
+
+    private int drainSessionEvents()
+    {
+        int drained = 0;
+        SessionEvent e;
+        while ((e = sessionEvents.poll()) != null)
+        {
+            if (e.sink() != null)
+            {
+                sinks.put(e.sessionId(), e.sink());
+            }
+            else
+            {
+                sinks.remove(e.sessionId());
+            }
+            drained++;
+        }
+        return drained;
+    }
+
+    /**
+     * Answers what is still in flight or queued with NOT_LEADER (outcome unknown), then closes the Raft client. Runs
+     * on the agent thread when the runner stops.
+     */
+    @Override
+    public void onClose()
+    {
+        drainSessionEvents();
+        while (!inFlight.isEmpty())
+        {
+            final InFlight item = inFlight.pollFirst();
+            answerUnknownOutcome(item, new IllegalStateException("the gateway of " + node.id() + " closed"));
+        }
+        ring.read((msgTypeId, buffer, index, length) -> notLeader(buffer.getLong(index, LE),
+            buffer.getLong(index + 8, LE), "Expected the request to reach the leader, but the gateway of " +
+            node.id() + " closed first: retry it on the leader"));
+        flushTouched();
+        try
+        {
+            client.close();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot close the raft client of " + node.id(), ex);
+        }
+    }
+
+    /** Stops the agent; requests still in flight are answered NOT_LEADER. The node is not closed. */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        if (runner != null)
+        {
+            CloseHelper.close(runner);
+        }
+        else
+        {
+            onClose();
+        }
+    }
+}
