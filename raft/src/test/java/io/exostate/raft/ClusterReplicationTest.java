@@ -223,7 +223,7 @@ class ClusterReplicationTest
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void shouldCatchUpAWipedFollowerFromTheLeadersSnapshot() throws Exception
+    void shouldCatchUpAWipedFollowerFromTheLeadersSnapshotAndARestartedOneFromItsOwn() throws Exception
     {
         // Small segments and frequent snapshots: the leader purges its log, so the wiped follower must install the
         // snapshot before it replays the rest.
@@ -255,6 +255,17 @@ class ClusterReplicationTest
 
         // The rejoined follower keeps applying what comes next.
         trigger(client, commands, 250, 260);
+        cluster.awaitConverged(10_000);
+
+        // A node restarted on its own storage loads its own newest snapshot and replays the log after it.
+        final int other = (leader + 2) % cluster.size();
+        final EngineStateMachine otherMachine = cluster.node(other).stateMachine();
+        awaitCondition(() -> otherMachine.getLatestSnapshot() != null, 10_000, "a snapshot on " + other);
+        final long snapshotIndex = otherMachine.getLatestSnapshot().getIndex();
+        cluster.kill(other);
+        trigger(client, commands, 260, 270);
+        cluster.startNode(other);
+        assertThat(cluster.node(other).stateMachine().loadedSnapshotIndex()).isGreaterThanOrEqualTo(snapshotIndex);
         cluster.awaitConverged(10_000);
     }
 
