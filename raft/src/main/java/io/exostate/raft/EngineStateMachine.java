@@ -68,8 +68,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #reinitialize} (after a snapshot installed from the leader) restore the newest into a fresh engine.</li>
  * </ul>
  * <b>Journal:</b> only the transitions are journaled (their history); the batches themselves live in the Raft log,
- * which is the durable record in a cluster. Entries applied again after a restart (those after the last snapshot)
- * journal their transitions again under the same log index: a history reader keeps the last document per index.
+ * which is the durable record in a cluster, so {@link Journal#commit()} is not called per entry (in fsync mode it
+ * would add a second sync to every entry for history only). Entries applied again after a restart (those after the
+ * last snapshot) journal their transitions again under the same log index: a history reader keeps the last document
+ * per index. A follower that installs a snapshot has no transitions for the entries the snapshot covers.
  * <p>
  * <b>Threading:</b> {@code applyTransaction}, {@code takeSnapshot}, {@code reinitialize} and
  * {@code notifyTermIndexUpdated} run on Ratis's state-machine updater thread, one at a time; that thread owns the
@@ -105,6 +107,7 @@ public final class EngineStateMachine extends BaseStateMachine
     private volatile long nextDeadline = Long.MAX_VALUE;
     private volatile long loadedSnapshotIndex = RaftLog.INVALID_LOG_INDEX;
     private volatile int snapshotsLoaded;
+    private volatile long appliedEntries;
 
     /**
      * @param engineConfig the engine's limits: every replica must use the same.
@@ -203,6 +206,7 @@ public final class EngineStateMachine extends BaseStateMachine
         lock.lock();
         try
         {
+            appliedEntries++;
             final int length = wrap(entryView, data);
             if (!reader.wrap(entryView, 0, length))
             {
@@ -366,6 +370,7 @@ public final class EngineStateMachine extends BaseStateMachine
             appliedIndex = termIndex.getIndex();
             loadedSnapshotIndex = termIndex.getIndex();
             snapshotsLoaded++;
+            appliedEntries = 0;
         }
         finally
         {
@@ -395,6 +400,15 @@ public final class EngineStateMachine extends BaseStateMachine
     public long lastBatchTime()
     {
         return lastBatchTime;
+    }
+
+    /**
+     * State-machine entries applied since this engine started or was last loaded from a snapshot (Raft's own
+     * entries, such as the leader's no-op and log metadata, are not counted).
+     */
+    public long appliedEntries()
+    {
+        return appliedEntries;
     }
 
     /** The engine's earliest timer deadline after the last applied batch; Long.MAX_VALUE when none. */
