@@ -128,6 +128,31 @@ class ClusterReplicationTest
     }
 
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldProposeATickWhenALeaseExpiresWithoutTraffic() throws Exception
+    {
+        cluster.start(3, n -> {}, g -> {});
+        final int leader = cluster.awaitLeader(10_000);
+        final ClusterClient client = new ClusterClient(cluster, 5_000);
+        final Commands commands = new Commands();
+        setUpGraph(client, commands);
+        trigger(client, commands, 0, 1);
+        final ClaimedState first = ((Claimed)client.call(commands.claim(1, 300), CALL_TIMEOUT_MS)).states().get(0);
+        final EngineStateMachine machine = cluster.node(leader).stateMachine();
+        assertThat(machine.nextDeadline()).isEqualTo(first.leaseDeadline());
+        final long proposedBefore = cluster.gateway(leader).proposedCommands();
+
+        // Nobody sends anything: only the gateway's tick can expire the lease.
+        awaitCondition(() -> machine.nextDeadline() == Long.MAX_VALUE, 5_000, "the lease timer to fire");
+        assertThat(cluster.gateway(leader).proposedCommands()).isGreaterThan(proposedBefore);
+        cluster.awaitConverged(10_000);
+
+        final ClaimedState again = ((Claimed)client.call(commands.claim(1, 30_000), CALL_TIMEOUT_MS)).states().get(0);
+        assertThat(again.stateId()).isEqualTo(first.stateId());
+        assertThat(again.claimToken()).isGreaterThan(first.claimToken());
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldElectANewLeaderAndLoseNoAcknowledgedTransitionWhenTheLeaderIsKilledUnderLoad() throws Exception
     {
