@@ -239,6 +239,35 @@ public final class ExoClient implements AutoCloseable
             Replies.Trigger.class).thenApply(Replies.Trigger::runId);
     }
 
+    /**
+     * Starts many runs of {@code graphName} in one go, one {@code Trigger} frame per run id: all are written, then
+     * flushed once (pipelined triggers, as a load generator sends them). Future {@code i} answers
+     * {@code runIds.get(i)} with its run id, or fails as {@link #triggerAsync} would.
+     */
+    public List<CompletableFuture<String>> triggersAsync(
+        final String graphName,
+        final List<String> runIds,
+        final Map<String, String> inputs,
+        final Map<String, String> store,
+        final long startDelayMs)
+    {
+        Objects.requireNonNull(graphName, "graphName");
+        Objects.requireNonNull(runIds, "runIds");
+        final List<Request> requests = new ArrayList<>(runIds.size());
+        final List<CompletableFuture<String>> futures = new ArrayList<>(runIds.size());
+        for (final String runId : runIds)
+        {
+            Objects.requireNonNull(runId, "runId");
+            final Request r = request(encode(s -> s.commands.trigger(
+                s.buffer, 0, ctx.namespace(), graphName, runId, inputs, store, startDelayMs)), false, 0,
+                Replies.Trigger.class);
+            requests.add(r);
+            futures.add(r.future.thenApply(reply -> ((Replies.Trigger)reply).runId()));
+        }
+        conductor.submit(requests);
+        return futures;
+    }
+
     public String trigger(
         final String graphName,
         final Map<String, String> inputs,
