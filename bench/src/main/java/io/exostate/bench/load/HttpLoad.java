@@ -12,13 +12,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The same load through Exosphere's HTTP API, the way Exosphere's runtimes use it: R worker threads, each in a loop
  * of {@code POST states/enqueue} (with {@code batch_size} 1 in single frames, {@code claimMax} in batched frames) then
- * one {@code POST state/{id}/executed} per claimed state; triggers are {@code POST graph/{g}/trigger}, sent
- * asynchronously while fewer than the in-flight bound of runs are running. One {@link HttpClient} (HTTP/1.1,
- * keep-alive: one pooled connection per worker).
+ * one {@code POST state/{id}/executed} per claimed state; triggers are {@code POST graph/{g}/trigger}, sent by 4
+ * trigger threads while fewer than the in-flight bound of runs are running. One {@link HttpClient} (HTTP/1.1,
+ * keep-alive: one pooled connection per thread).
  * <p>
  * The HTTP API has no long-poll: a worker whose enqueue came back empty sleeps 1 ms, doubling up to 16 ms while
  * nothing comes (Exosphere's own runtime sleeps its poll interval, 1 s by default). The answers name no run, so a
@@ -29,6 +30,8 @@ final class HttpLoad implements AutoCloseable
 {
     private static final long IDLE_MIN_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long IDLE_MAX_NS = TimeUnit.MILLISECONDS.toNanos(16);
+    /** Trigger requests in flight at once: one kept-alive connection each (hundreds would each open one). */
+    private static final int TRIGGER_THREADS = 4;
 
     private final LoadOptions options;
     private final LoadStats stats;
@@ -40,6 +43,8 @@ final class HttpLoad implements AutoCloseable
     private final byte[] plainExecuted;
     private final byte[] splitExecuted;
     private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong nextRun = new AtomicLong();
+    private final BinaryLoad.Pacer pacer;
     private volatile boolean stopping;
 
     HttpLoad(final LoadOptions options, final LoadStats stats)
@@ -47,6 +52,7 @@ final class HttpLoad implements AutoCloseable
         this.options = options;
         this.stats = stats;
         this.shape = stats.shape();
+        this.pacer = new BinaryLoad.Pacer(options.rate());
         this.http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -77,9 +83,12 @@ final class HttpLoad implements AutoCloseable
             t.setDaemon(true);
             threads.add(t);
         }
-        final Thread trigger = new Thread(this::triggerLoop, "load-http-trigger");
-        trigger.setDaemon(true);
-        threads.add(trigger);
+        for (int i = 0; i < TRIGGER_THREADS; i++)
+        {
+            final Thread trigger = new Thread(this::triggerLoop, "load-http-trigger-" + i);
+            trigger.setDaemon(true);
+            threads.add(trigger);
+        }
         for (final Thread t : threads)
         {
             t.start();
@@ -123,45 +132,43 @@ final class HttpLoad implements AutoCloseable
             .build();
     }
 
+    /**
+     * One of {@link #TRIGGER_THREADS} trigger threads: each takes the next run index, waits for an in-flight permit
+     * (and, with a rate, for the run to be due), and triggers it with a blocking request on a kept-alive connection.
+     */
     private void triggerLoop()
     {
-        final BinaryLoad.Pacer pacer = new BinaryLoad.Pacer(options.rate());
         final String path = "/graph/" + shape.graphName() + "/trigger";
-        final byte[] body = "{}".getBytes();
-        final int maxBatch = options.batched() ? options.triggerBatch() : 1;
-        long next = 0;
+        final HttpRequest trigger = post(path, "{}".getBytes());
         try
         {
-            while (!stopping && next < stats.runs())
+            while (!stopping)
             {
-                final int n = pacer.acquire(stats.inFlight(), next, (int)Math.min(maxBatch, stats.runs() - next));
-                for (int i = 0; i < n; i++)
+                final long next = nextRun.getAndIncrement();
+                if (next >= stats.runs())
                 {
-                    http.sendAsync(post(path, body), HttpResponse.BodyHandlers.ofByteArray())
-                        .whenComplete((response, failure) ->
-                        {
-                            if (stopping)
-                            {
-                                return;
-                            }
-                            if (failure != null)
-                            {
-                                stats.fatal("a trigger failed: " + failure);
-                            }
-                            else if (response.statusCode() != 200)
-                            {
-                                stats.fatal("a trigger was answered " + response.statusCode() + ": " +
-                                    new String(response.body()));
-                            }
-                        });
+                    return;
                 }
-                stats.triggered.add(n);
-                next += n;
+                pacer.acquire(stats.inFlight(), next, 1);
+                stats.triggered.increment();
+                final HttpResponse<byte[]> response = http.send(trigger, HttpResponse.BodyHandlers.ofByteArray());
+                if (response.statusCode() != 200 && !stopping)
+                {
+                    stats.fatal("a trigger was answered " + response.statusCode() + ": " + new String(response.body()));
+                    return;
+                }
             }
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+        }
+        catch (final IOException ex)
+        {
+            if (!stopping)
+            {
+                stats.fatal("a trigger failed: " + ex);
+            }
         }
     }
 

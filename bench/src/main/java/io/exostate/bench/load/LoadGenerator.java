@@ -87,6 +87,10 @@ public final class LoadGenerator implements Callable<Integer>
         "(default: ${DEFAULT-VALUE}).", defaultValue = "30")
     long stallSeconds;
 
+    @Option(names = "--client-io-threads", description = "I/O threads shared by the binary connections of the " +
+        "load, 0 for one thread per connection (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    int clientIoThreads;
+
     @Option(names = "--journal", description = "Embedded node's journal: default (Chronicle, page cache), fsync " +
         "(synced per batch) or none (Journal.NONE) (default: ${DEFAULT-VALUE}).", defaultValue = "default")
     String journal;
@@ -230,6 +234,10 @@ public final class LoadGenerator implements Callable<Integer>
         {
             throw bad("Expected --server-io-threads in 1..64, but got " + serverIoThreads);
         }
+        if (clientIoThreads < 0 || clientIoThreads > 64)
+        {
+            throw bad("Expected --client-io-threads in 0..64, but got " + clientIoThreads);
+        }
         journalMode();
         if (namespace == null || namespace.isEmpty())
         {
@@ -265,7 +273,7 @@ public final class LoadGenerator implements Callable<Integer>
         }
         return new LoadOptions(host, port, httpHost, httpPort, key, namespace, runtimes, runs, shape, batched,
             batched ? claimMax : 1, waitMs, bound, triggerBatch, rate, TimeUnit.SECONDS.toMillis(durationSeconds),
-            TimeUnit.SECONDS.toMillis(warmupSeconds), TimeUnit.SECONDS.toMillis(stallSeconds), http);
+            TimeUnit.SECONDS.toMillis(warmupSeconds), TimeUnit.SECONDS.toMillis(stallSeconds), http, clientIoThreads);
     }
 
     private EmbeddedNode.JournalMode journalMode()
@@ -507,12 +515,12 @@ public final class LoadGenerator implements Callable<Integer>
                 o.http() ? ", http " + o.httpHost() + ":" + o.httpPort() : "");
         }
         out.printf(Locale.ROOT, "  load              %s, %d %s, %,d runs of %s, frames %s, claims of %s%s, " +
-                "in flight <= %,d runs, rate %s%n",
+                "in flight <= %,d runs, rate %s, client I/O threads %s%n",
             o.http() ? "HTTP API" : "binary protocol", o.runtimes(), o.http() ? "workers" : "runtime connections",
             o.runs(), shape, o.batched() ? "batched" : "single",
             o.batched() ? "up to " + o.claimMax() : "1", o.http() ? " (no long-poll)" : ", long-poll " + o.waitMs() +
                 " ms", o.inFlight(), o.rate() > 0 ? String.format(Locale.ROOT, "%,.0f runs/s", o.rate()) :
-                "as fast as possible");
+                "as fast as possible", o.clientIoThreads() == 0 ? "one per connection" : o.clientIoThreads());
         out.printf(Locale.ROOT, "  machine           %d CPUs, %s, load average %.2f at start%n",
             Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " +
                 System.getProperty("java.version"), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());

@@ -22,6 +22,7 @@ package io.exostate.bench.load;
  * @param warmupMs     the figures leave out this first part of the load.
  * @param stallMs      give up (exit 1) when no run completes for this long.
  * @param http         drive the HTTP API instead of the binary protocol.
+ * @param clientIoThreads I/O threads shared by the binary clients, 0 for one per connection.
  */
 record LoadOptions(
     String host,
@@ -42,12 +43,13 @@ record LoadOptions(
     long durationMs,
     long warmupMs,
     long stallMs,
-    boolean http)
+    boolean http,
+    int clientIoThreads)
 {
     LoadOptions withEndpoints(final String host, final int port, final String httpHost, final int httpPort,
         final String apiKey)
     {
         return new LoadOptions(host, port, httpHost, httpPort, apiKey, namespace, runtimes, runs, shape, batched,
-            claimMax, waitMs, inFlight, triggerBatch, rate, durationMs, warmupMs, stallMs, http);
+            claimMax, waitMs, inFlight, triggerBatch, rate, durationMs, warmupMs, stallMs, http, clientIoThreads);
     }
 }
