@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The same load through Exosphere's HTTP API, the way Exosphere's runtimes use it: R worker threads, each in a loop
  * of {@code POST states/enqueue} (with {@code batch_size} 1 in single frames, {@code claimMax} in batched frames) then
- * one {@code POST state/{id}/executed} per claimed state; triggers are {@code POST graph/{g}/trigger}, sent by 4
- * trigger threads while fewer than the in-flight bound of runs are running. One {@link HttpClient} (HTTP/1.1,
+ * one {@code POST state/{id}/executed} per claimed state; triggers are {@code POST graph/{g}/trigger}, sent by R/4
+ * (at least 2) trigger threads while fewer than the in-flight bound of runs are running. One {@link HttpClient} (HTTP/1.1,
  * keep-alive: one pooled connection per thread).
  * <p>
  * The HTTP API has no long-poll: a worker whose enqueue came back empty sleeps 1 ms, doubling up to 16 ms while
@@ -30,8 +30,8 @@ final class HttpLoad implements AutoCloseable
 {
     private static final long IDLE_MIN_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long IDLE_MAX_NS = TimeUnit.MILLISECONDS.toNanos(16);
-    /** Trigger requests in flight at once: one kept-alive connection each (hundreds would each open one). */
-    private static final int TRIGGER_THREADS = 4;
+    /** Trigger threads per worker: R/4 (at least 2) requests in flight, one kept-alive connection each. */
+    private static final int WORKERS_PER_TRIGGER_THREAD = 4;
 
     private final LoadOptions options;
     private final LoadStats stats;
@@ -83,7 +83,8 @@ final class HttpLoad implements AutoCloseable
             t.setDaemon(true);
             threads.add(t);
         }
-        for (int i = 0; i < TRIGGER_THREADS; i++)
+        final int triggerThreads = Math.max(2, options.runtimes() / WORKERS_PER_TRIGGER_THREAD);
+        for (int i = 0; i < triggerThreads; i++)
         {
             final Thread trigger = new Thread(this::triggerLoop, "load-http-trigger-" + i);
             trigger.setDaemon(true);
@@ -133,7 +134,7 @@ final class HttpLoad implements AutoCloseable
     }
 
     /**
-     * One of {@link #TRIGGER_THREADS} trigger threads: each takes the next run index, waits for an in-flight permit
+     * One of the R/4 trigger threads: each takes the next run index, waits for an in-flight permit
      * (and, with a rate, for the run to be due), and triggers it with a blocking request on a kept-alive connection.
      */
     private void triggerLoop()
