@@ -258,12 +258,10 @@ final class BinaryLoad implements AutoCloseable
                         delivered(s, now);
                         reports.add(new Report.Executed(s.stateId(), s.claimToken(), shape.outputs(s.identifier())));
                     }
+                    // One callback per batch, not per state: the replies to one session's reports come back in
+                    // the order they were sent, so when the last is answered every one before it is too.
                     final List<CompletableFuture<Object>> futures = client.reportsAsync(reports);
-                    for (int i = 0; i < n; i++)
-                    {
-                        final ClaimedState s = states.get(i);
-                        futures.get(i).whenComplete((reply, f) -> onReported(s, now, f));
-                    }
+                    futures.get(n - 1).whenComplete((reply, f) -> onBatchReported(states, futures, now));
                 }
                 else
                 {
@@ -271,8 +269,9 @@ final class BinaryLoad implements AutoCloseable
                     {
                         final ClaimedState s = states.get(i);
                         delivered(s, now);
-                        client.executedAsync(s.stateId(), s.claimToken(), shape.outputs(s.identifier()))
-                            .whenComplete((reply, f) -> onReported(s, now, f));
+                        final Report report =
+                            new Report.Executed(s.stateId(), s.claimToken(), shape.outputs(s.identifier()));
+                        client.reportAsync(report).whenComplete((reply, f) -> onReported(s, now, f));
                     }
                 }
             }
@@ -287,6 +286,30 @@ final class BinaryLoad implements AutoCloseable
                 if (run >= 0)
                 {
                     stats.onChainDelivered(run, GraphShape.chainPosition(s.identifier()), now);
+                }
+            }
+        }
+
+        private void onBatchReported(
+            final List<ClaimedState> states, final List<CompletableFuture<Object>> futures, final long claimNs)
+        {
+            final long now = System.nanoTime();
+            for (int i = 0; i < states.size(); i++)
+            {
+                final ClaimedState s = states.get(i);
+                final CompletableFuture<Object> f = futures.get(i);
+                if (!f.isDone())
+                {
+                    // Answered out of order (a BUSY retry): wait for this one by itself.
+                    f.whenComplete((reply, failure) -> onReported(s, claimNs, failure));
+                }
+                else if (f.isCompletedExceptionally())
+                {
+                    f.whenComplete((reply, failure) -> onReported(s, claimNs, failure));
+                }
+                else
+                {
+                    stats.onExecutedReply(runIndex(s.runId()), s.identifier(), claimNs, now);
                 }
             }
         }
