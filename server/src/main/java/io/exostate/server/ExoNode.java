@@ -1,7 +1,9 @@
 package io.exostate.server;
 
+import io.exostate.core.engine.EngineListener;
 import io.exostate.core.journal.ChronicleJournal;
 import io.exostate.core.loop.EngineLoop;
+import io.exostate.core.loop.Journal;
 import io.exostate.core.loop.SnapshotStore;
 
 import java.nio.file.Files;
@@ -23,6 +25,8 @@ public final class ExoNode implements AutoCloseable
         boolean fsync;
         long snapshotIntervalMs = SNAPSHOT_INTERVAL_MS_DEFAULT;
         long retentionMs = RETENTION_MS_DEFAULT;
+        Journal journal;
+        EngineListener listener = EngineListener.NONE;
 
         public Context dataDir(final Path v)
         {
@@ -47,6 +51,23 @@ public final class ExoNode implements AutoCloseable
         public Context retentionMs(final long v)
         {
             retentionMs = v;
+            return this;
+        }
+
+        /**
+         * A journal to use instead of the Chronicle journal under the data directory; null (the default) for that one.
+         * {@link Journal#NONE} keeps nothing: for load generators measuring what the journal costs, never for a node.
+         */
+        public Context journal(final Journal v)
+        {
+            journal = v;
+            return this;
+        }
+
+        /** Told of every transition and ready work on the engine thread (the load generator counts transitions). */
+        public Context listener(final EngineListener v)
+        {
+            listener = v;
             return this;
         }
 
@@ -75,7 +96,9 @@ public final class ExoNode implements AutoCloseable
         final Context ctx = context.conclude();
         Files.createDirectories(ctx.dataDir);
         final EngineLoop loop = new EngineLoop(new EngineLoop.Context()
-            .journal(new ChronicleJournal(ctx.dataDir.resolve("journal"), ctx.fsync, ctx.retentionMs))
+            .journal(ctx.journal != null ? ctx.journal :
+                new ChronicleJournal(ctx.dataDir.resolve("journal"), ctx.fsync, ctx.retentionMs))
+            .listener(ctx.listener)
             .snapshots(new SnapshotStore(ctx.dataDir.resolve("snapshots"), 3))
             .snapshotIntervalMs(ctx.snapshotIntervalMs));
         return new ExoNode(ctx, loop.start());

@@ -71,6 +71,8 @@ final class ClientConductor
 
     private final ExoClient.Context ctx;
     private final EventLoopGroup group;
+    /** False when the group was given by {@link ExoClient.Context#eventLoopGroup}: its owner shuts it down. */
+    private final boolean ownsGroup;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final byte[] hello;
@@ -106,8 +108,10 @@ final class ClientConductor
 
         final boolean epoll = ctx.preferEpoll() && Epoll.isAvailable();
         final IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.group = new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("exostate-client-" + ctx.clientName(), true), ioHandler);
+        this.ownsGroup = ctx.eventLoopGroup() == null;
+        this.group = ownsGroup ? new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("exostate-client-" + ctx.clientName(), true), ioHandler) :
+            ctx.eventLoopGroup();
         this.loop = group.next();
         this.bootstrap = new Bootstrap()
             .group(loop)
@@ -195,13 +199,39 @@ final class ClientConductor
             return;
         }
         closed = true;
+        final CompletableFuture<Void> onLoopClosed = new CompletableFuture<>();
         try
         {
-            loop.execute(this::onClose);
+            loop.execute(() ->
+            {
+                onClose();
+                onLoopClosed.complete(null);
+            });
         }
         catch (final RejectedExecutionException ex)
         {
             LOG.debug("client I/O thread already stopped", ex);
+            onLoopClosed.complete(null);
+        }
+        if (!ownsGroup)
+        {
+            // A shared group stays up for the other clients: wait only for this client's connection to be closed.
+            if (!loop.inEventLoop())
+            {
+                try
+                {
+                    onLoopClosed.get(timeoutMs, TimeUnit.MILLISECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex)
+                {
+                    LOG.warn("client did not close within " + timeoutMs + " ms");
+                }
+            }
+            return;
         }
         group.shutdownGracefully(0, timeoutMs, TimeUnit.MILLISECONDS);
         if (!loop.inEventLoop())

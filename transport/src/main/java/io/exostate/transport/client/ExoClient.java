@@ -239,6 +239,35 @@ public final class ExoClient implements AutoCloseable
             Replies.Trigger.class).thenApply(Replies.Trigger::runId);
     }
 
+    /**
+     * Starts many runs of {@code graphName} in one go, one {@code Trigger} frame per run id: all are written, then
+     * flushed once (pipelined triggers, as a load generator sends them). Future {@code i} answers
+     * {@code runIds.get(i)} with its run id, or fails as {@link #triggerAsync} would.
+     */
+    public List<CompletableFuture<String>> triggersAsync(
+        final String graphName,
+        final List<String> runIds,
+        final Map<String, String> inputs,
+        final Map<String, String> store,
+        final long startDelayMs)
+    {
+        Objects.requireNonNull(graphName, "graphName");
+        Objects.requireNonNull(runIds, "runIds");
+        final List<Request> requests = new ArrayList<>(runIds.size());
+        final List<CompletableFuture<String>> futures = new ArrayList<>(runIds.size());
+        for (final String runId : runIds)
+        {
+            Objects.requireNonNull(runId, "runId");
+            final Request r = request(encode(s -> s.commands.trigger(
+                s.buffer, 0, ctx.namespace(), graphName, runId, inputs, store, startDelayMs)), false, 0,
+                Replies.Trigger.class);
+            requests.add(r);
+            futures.add(r.future.thenApply(reply -> ((Replies.Trigger)reply).runId()));
+        }
+        conductor.submit(requests);
+        return futures;
+    }
+
     public String trigger(
         final String graphName,
         final Map<String, String> inputs,
@@ -715,6 +744,7 @@ public final class ExoClient implements AutoCloseable
         private Duration busyBackoffMax = BUSY_BACKOFF_MAX_DEFAULT;
         private int maxInboundFrameLength = MAX_INBOUND_FRAME_LENGTH_DEFAULT;
         private boolean preferEpoll = true;
+        private io.netty.channel.EventLoopGroup eventLoopGroup;
 
         /** A copy with the same values. */
         public Context copy()
@@ -733,6 +763,7 @@ public final class ExoClient implements AutoCloseable
             c.busyBackoffMax = busyBackoffMax;
             c.maxInboundFrameLength = maxInboundFrameLength;
             c.preferEpoll = preferEpoll;
+            c.eventLoopGroup = eventLoopGroup;
             return c;
         }
 
@@ -927,6 +958,37 @@ public final class ExoClient implements AutoCloseable
             return this;
         }
 
+        /**
+         * An event-loop group shared by many clients (null, the default: each client has its own I/O thread). Many
+         * connections on one or two threads wake less and switch less than one thread each; a load generator wants
+         * that. The group must use the transport {@link #preferEpoll()} picks (see {@link #newEventLoopGroup}); the
+         * client never shuts it down: its owner does, after closing the clients.
+         */
+        public io.netty.channel.EventLoopGroup eventLoopGroup()
+        {
+            return eventLoopGroup;
+        }
+
+        public Context eventLoopGroup(final io.netty.channel.EventLoopGroup eventLoopGroup)
+        {
+            this.eventLoopGroup = eventLoopGroup;
+            return this;
+        }
+
+        /**
+         * A group of {@code threads} daemon I/O threads named {@code name-<i>} for {@link #eventLoopGroup}, on epoll
+         * when {@code preferEpoll} and it is available, else NIO (the transport a client with that setting uses).
+         */
+        public static io.netty.channel.EventLoopGroup newEventLoopGroup(
+            final int threads, final String name, final boolean preferEpoll)
+        {
+            return new io.netty.channel.MultiThreadIoEventLoopGroup(threads,
+                new io.netty.util.concurrent.DefaultThreadFactory(name, true),
+                preferEpoll && io.netty.channel.epoll.Epoll.isAvailable() ?
+                    io.netty.channel.epoll.EpollIoHandler.newFactory() :
+                    io.netty.channel.nio.NioIoHandler.newFactory());
+        }
+
         /** The effective values; the API key is masked. */
         @Override
         public String toString()
@@ -936,7 +998,8 @@ public final class ExoClient implements AutoCloseable
                 ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout +
                 ", reconnectBackoff=" + reconnectBackoffMin + ".." + reconnectBackoffMax +
                 ", busyBackoff=" + busyBackoffMin + ".." + busyBackoffMax +
-                ", maxInboundFrameLength=" + maxInboundFrameLength + ", preferEpoll=" + preferEpoll + "}";
+                ", maxInboundFrameLength=" + maxInboundFrameLength + ", preferEpoll=" + preferEpoll +
+                (eventLoopGroup != null ? ", eventLoopGroup=shared" : "") + "}";
         }
     }
 }
