@@ -1,0 +1,133 @@
+package io.exostate.bench;
+
+import io.exostate.core.engine.Engine;
+import io.exostate.core.engine.Payloads;
+import io.exostate.core.engine.Replies;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Input resolution, measured through the public command that does it: one op = {@code executed} of one
+ * already-claimed state of {@code p} with one output {@code {"x": "p-value"}}, whose single next node {@code c}
+ * has one input {@code in}. With {@code input=three} that input is
+ * {@code "a-${{ p.outputs.x }}-${{ store.k }}-${{ q.outputs.y }}"}: the parent's output, the run's store and an
+ * ancestor's output (graph {@code q -> p -> c}, store {@code {"k": "store-value"}}, {@code q} executed with
+ * {@code {"y": "q-value"}}). With {@code input=constant} it is the literal text those three resolve to, so both
+ * variants create byte-identical child inputs and the difference between their scores is the cost of resolving
+ * three placeholders. The op includes state creation (the {@code c} state, its lineage node and queueing it) and
+ * the parent's transitions; the claim is done in the trial setup.
+ * <p>
+ * Each op leaves a new state, so iterations are single shots of a fixed batch ({@code @OperationsPerInvocation} =
+ * batch: the score and {@code gc.alloc.rate.norm} are per executed).
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, batchSize = ResolveBench.BATCH)
+@Measurement(iterations = 5, batchSize = ResolveBench.BATCH)
+@OperationsPerInvocation(ResolveBench.BATCH)
+@Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g"})
+@State(Scope.Thread)
+public class ResolveBench
+{
+    static final int BATCH = 200_000;
+    static final String THREE = "a-${{ p.outputs.x }}-${{ store.k }}-${{ q.outputs.y }}";
+    static final String RESOLVED = "a-p-value-store-value-q-value";
+    /** The outputs of one q execution: each makes one p state. */
+    private static final int Q_FANOUT = 1_000;
+
+    @Param({"three", "constant"})
+    public String input;
+
+    private Engine engine;
+    private long now;
+    private long[] ids;
+    private long[] tokens;
+    private int next;
+    private UnsafeBuffer output;
+    private int outputLength;
+
+    @Setup(Level.Trial)
+    public void setup(final BenchmarkParams params)
+    {
+        Batches.check(params, BATCH);
+        final int ops = params.getWarmup().getCount() * BATCH + params.getMeasurement().getCount() * BATCH;
+        final Workload w = new Workload();
+        w.register("q", List.of(), List.of("y"));
+        w.register("p", List.of(), List.of("x"));
+        w.register("c", List.of("in"), List.of());
+        w.upsert("resolve", List.of(
+            Workload.node("q", "q", Map.of(), List.of("p")),
+            Workload.node("p", "p", Map.of(), List.of("c")),
+            Workload.node("c", "c", Map.of("in", "three".equals(input) ? THREE : RESOLVED), List.of())));
+        final int runs = (ops + Q_FANOUT - 1) / Q_FANOUT;
+        for (int i = 0; i < runs; i++)
+        {
+            w.trigger("resolve", Map.of("k", "store-value"));
+        }
+        // Every output of q carries the same value, so every p state resolves to the same child input.
+        Workload.check(w.claimAndExecuteAll("q", sameOutputs(Q_FANOUT, "y", "q-value")) == runs, "q states");
+        ids = new long[ops];
+        tokens = new long[ops];
+        Workload.check(w.claimAll("p", ops, ids, tokens, 0) == ops, "claimed p states");
+        engine = w.engine;
+        now = w.now;
+        next = 0;
+        final byte[] encoded = Workload.outputs(1, "x", "p-value");
+        output = new UnsafeBuffer(encoded);
+        outputLength = encoded.length;
+        System.gc();
+    }
+
+    @Benchmark
+    public void executedResolve()
+    {
+        final int k = next++;
+        final Replies.Executed r = engine.executed(++now, Workload.NS, ids[k], tokens[k], output, 0, outputLength);
+        if (r != Replies.Executed.OK)
+        {
+            throw new IllegalStateException("executed failed: " + r);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        final long last = engine.stateCount();
+        final String resolved = engine.state(last).inputsMap().get("in");
+        if (!RESOLVED.equals(resolved))
+        {
+            throw new IllegalStateException("Expected the child input " + RESOLVED + ", but got " + resolved);
+        }
+        System.out.printf("%n[resolve] %d executed; states in engine %d; last child input %s%n", next,
+            engine.stateCount(), resolved);
+    }
+
+    private static byte[] sameOutputs(final int count, final String key, final String value)
+    {
+        final List<Map<String, String>> maps = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            maps.add(Map.of(key, value));
+        }
+        return Payloads.encodeList(maps);
+    }
+}
