@@ -1,8 +1,8 @@
 package io.exostate.bench;
 
 import io.exostate.core.engine.Engine;
-import io.exostate.core.engine.Payloads;
 import io.exostate.core.engine.Replies;
+import io.exostate.core.template.NodeTemplateSpec;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,32 +27,36 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Input resolution, measured through the public command that does it: one op = {@code executed} of one
- * already-claimed state of {@code p} with one output {@code {"x": "p-value"}}, whose single next node {@code c}
+ * already-claimed state of node name {@code p} with one output {@code {"x": "p-value"}}, whose single next node
  * has one input {@code in}. With {@code input=three} that input is
- * {@code "a-${{ p.outputs.x }}-${{ store.k }}-${{ q.outputs.y }}"}: the parent's output, the run's store and an
- * ancestor's output (graph {@code q -> p -> c}, store {@code {"k": "store-value"}}, {@code q} executed with
- * {@code {"y": "q-value"}}). With {@code input=constant} it is the literal text those three resolve to, so both
- * variants create byte-identical child inputs and the difference between their scores is the cost of resolving
- * three placeholders. The op includes state creation (the {@code c} state, its lineage node and queueing it) and
- * the parent's transitions; the claim is done in the trial setup.
+ * {@code "a-${{ p_NN.outputs.x }}-${{ store.k }}-${{ q.outputs.y }}"}: the parent's output, the run's store and an
+ * ancestor's output (store {@code {"k": "store-value"}}, {@code q} executed with {@code {"y": "q-value"}}). With
+ * {@code input=constant} it is the literal text those three resolve to, so both variants create byte-identical
+ * child inputs and the difference between their scores is the cost of resolving three placeholders. The op
+ * includes state creation (the child state, the parent's child-lineage node, queueing the child) and the parent's
+ * transitions; the claim is done in the trial setup.
+ * <p>
+ * Graph {@code resolve}: root {@code q} with 100 next nodes {@code p_00 .. p_99} (all of node name {@code p}), each
+ * with one next node {@code c_NN} (node name {@code c}). One run, once {@code q} is executed, holds 100 ready
+ * {@code p} states, so the pool costs two states per op, not three.
  * <p>
  * Each op leaves a new state, so iterations are single shots of a fixed batch ({@code @OperationsPerInvocation} =
- * batch: the score and {@code gc.alloc.rate.norm} are per executed).
+ * batch: the score and {@code gc.alloc.rate.norm} are per executed), large enough that the young collections
+ * the op causes (every state it creates survives) are spread over the iterations rather than landing in one.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, batchSize = ResolveBench.BATCH)
 @Measurement(iterations = 5, batchSize = ResolveBench.BATCH)
 @OperationsPerInvocation(ResolveBench.BATCH)
-@Fork(value = 1, jvmArgsAppend = {"-Xms6g", "-Xmx6g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms8g", "-Xmx8g"})
 @State(Scope.Thread)
 public class ResolveBench
 {
-    static final int BATCH = 200_000;
-    static final String THREE = "a-${{ p.outputs.x }}-${{ store.k }}-${{ q.outputs.y }}";
+    static final int BATCH = 500_000;
     static final String RESOLVED = "a-p-value-store-value-q-value";
-    /** The outputs of one q execution: each makes one p state. */
-    private static final int Q_FANOUT = 1_000;
+    /** The p nodes after q: one run makes this many ready p states. */
+    private static final int P_NODES = 100;
 
     @Param({"three", "constant"})
     public String input;
@@ -74,17 +78,25 @@ public class ResolveBench
         w.register("q", List.of(), List.of("y"));
         w.register("p", List.of(), List.of("x"));
         w.register("c", List.of("in"), List.of());
-        w.upsert("resolve", List.of(
-            Workload.node("q", "q", Map.of(), List.of("p")),
-            Workload.node("p", "p", Map.of(), List.of("c")),
-            Workload.node("c", "c", Map.of("in", "three".equals(input) ? THREE : RESOLVED), List.of())));
-        final int runs = (ops + Q_FANOUT - 1) / Q_FANOUT;
+        final List<NodeTemplateSpec> nodes = new ArrayList<>();
+        final List<String> ps = new ArrayList<>();
+        for (int i = 0; i < P_NODES; i++)
+        {
+            final String p = String.format("p_%02d", i);
+            final String c = String.format("c_%02d", i);
+            ps.add(p);
+            nodes.add(Workload.node(p, "p", Map.of(), List.of(c)));
+            nodes.add(Workload.node(c, "c", Map.of("in", "three".equals(input) ?
+                "a-${{ " + p + ".outputs.x }}-${{ store.k }}-${{ q.outputs.y }}" : RESOLVED), List.of()));
+        }
+        nodes.add(0, Workload.node("q", "q", Map.of(), ps));
+        w.upsert("resolve", nodes);
+        final int runs = (ops + P_NODES - 1) / P_NODES;
         for (int i = 0; i < runs; i++)
         {
             w.trigger("resolve", Map.of("k", "store-value"));
         }
-        // Every output of q carries the same value, so every p state resolves to the same child input.
-        Workload.check(w.claimAndExecuteAll("q", sameOutputs(Q_FANOUT, "y", "q-value")) == runs, "q states");
+        Workload.check(w.claimAndExecuteAll("q", Workload.outputs(1, "y", "q-value")) == runs, "q states");
         ids = new long[ops];
         tokens = new long[ops];
         Workload.check(w.claimAll("p", ops, ids, tokens, 0) == ops, "claimed p states");
@@ -119,15 +131,5 @@ public class ResolveBench
         }
         System.out.printf("%n[resolve] %d executed; states in engine %d; last child input %s%n", next,
             engine.stateCount(), resolved);
-    }
-
-    private static byte[] sameOutputs(final int count, final String key, final String value)
-    {
-        final List<Map<String, String>> maps = new ArrayList<>();
-        for (int i = 0; i < count; i++)
-        {
-            maps.add(Map.of(key, value));
-        }
-        return Payloads.encodeList(maps);
     }
 }
