@@ -1,6 +1,7 @@
 package io.exostate.bench.load;
 
 import ch.qos.logback.classic.Level;
+import io.exostate.transport.client.ExoException;
 import org.HdrHistogram.Histogram;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -368,7 +369,16 @@ public final class LoadGenerator implements Callable<Integer>
         HttpLoad httpLoad = null;
         try
         {
-            binary.connect();
+            try
+            {
+                binary.connect();
+            }
+            catch (final ExoException | IllegalStateException ex)
+            {
+                out.println("exostate bench: FAILED: cannot set up the load on " + o.host() + ":" + o.port() + ": " +
+                    ex.getMessage());
+                return EXIT_FAILED;
+            }
             if (o.http())
             {
                 httpLoad = new HttpLoad(o, stats);
@@ -582,8 +592,9 @@ public final class LoadGenerator implements Callable<Integer>
             "state makes 4 (new->CREATED, CREATED->QUEUED, QUEUED->EXECUTED, EXECUTED->SUCCESS); each extra output of " +
             "a fanout makes a sibling state born EXECUTED with 2 (new->EXECUTED, EXECUTED->SUCCESS). Counted by the " +
             "client from claim and executed replies; an embedded node's listener counts the engine's own.");
-        out.println("  claim->report     from a claim reply arriving at the client to the executed reply of one of " +
-            "its states arriving (per state; nodes execute instantly).");
+        out.println("  claim->report     per claimed state, from its claim reply arriving at the client to its " +
+            "executed reply arriving (nodes execute instantly); batched: to the last executed reply of the claim's " +
+            "reports (one write; the replies come back in order, usually in one read).");
         out.println("  ready->delivered  chain graphs: from the executed reply of step i arriving at the client to " +
             "the claim reply delivering step i+1 arriving (a client-side measure of state ready -> delivered to a " +
             "long-polling runtime); 0 when the claim reply is read first.");

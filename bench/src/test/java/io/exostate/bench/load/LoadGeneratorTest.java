@@ -109,6 +109,22 @@ class LoadGeneratorTest
     }
 
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldFailWithExitCode1WhenTheTargetCannotBeReached() throws Exception
+    {
+        final int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0))
+        {
+            port = s.getLocalPort();
+        }
+
+        final int exit = run("--target", "127.0.0.1:" + port, "--api-key", "k", "--runs", "10");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(output()).contains("exostate bench: FAILED: cannot set up the load on 127.0.0.1:" + port);
+    }
+
+    @Test
     void shouldParseGraphShapesAndCountTransitions()
     {
         assertThat(GraphShape.parse("chain:5").transitionsPerRun()).isEqualTo(20);
