@@ -49,7 +49,8 @@ final class EngineSnapshot
 
     static byte[] write(final Engine e)
     {
-        final Out out = new Out(1024 + e.states.size() * 96);
+        // About 140 bytes per state are written: sizing for 144 avoids regrowing (and copying) a buffer of 1 M states.
+        final Out out = new Out((int)Math.min(1 << 30, 1024L + e.states.size() * 144L));
         out.putInt(MAGIC);
         out.putInt(Engine.SNAPSHOT_VERSION);
         out.putLong(e.time);
