@@ -42,8 +42,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -102,6 +104,12 @@ public final class EngineStateMachine extends BaseStateMachine
     private CommandDecoder decoder;
     private QueryHandler queries;
 
+    /** (namespace, node) pairs that got claimable work in the entry being applied, each once (apply thread). */
+    private final ArrayList<String> entryReady = new ArrayList<>();
+    /** "namespace NUL node" to the last log index whose entry made work of that node claimable. */
+    private final ConcurrentHashMap<String, Long> readyIndex = new ConcurrentHashMap<>();
+
+    private volatile long lastReadyIndex;
     private volatile long appliedIndex = RaftLog.INVALID_LOG_INDEX;
     private volatile long lastBatchTime;
     private volatile long nextDeadline = Long.MAX_VALUE;
@@ -118,7 +126,23 @@ public final class EngineStateMachine extends BaseStateMachine
     {
         this.engineConfig = engineConfig;
         this.journal = journal == null ? Journal.NONE : journal;
-        this.transitions = new TransitionLog(listener);
+        final EngineListener next = listener == null ? EngineListener.NONE : listener;
+        this.transitions = new TransitionLog(new EngineListener()
+        {
+            @Override
+            public void onTransition(final long stateId, final String runId, final io.exostate.core.model.Status from,
+                final io.exostate.core.model.Status to, final long time, final long claimToken)
+            {
+                next.onTransition(stateId, runId, from, to, time, claimToken);
+            }
+
+            @Override
+            public void onWorkReady(final String namespace, final String nodeName)
+            {
+                noteReady(namespace, nodeName);
+                next.onWorkReady(namespace, nodeName);
+            }
+        });
         install(new Engine(engineConfig));
     }
 
@@ -232,6 +256,7 @@ public final class EngineStateMachine extends BaseStateMachine
             {
                 journal.appendTransitions(index, transitions.buffer(), 0, transitions.length());
             }
+            publishReady(index);
             lastBatchTime = engine.time();
             nextDeadline = engine.nextDeadline();
             updateApplied(entry.getTerm(), index);
@@ -259,6 +284,54 @@ public final class EngineStateMachine extends BaseStateMachine
         {
             lock.unlock();
         }
+    }
+
+    private void noteReady(final String namespace, final String nodeName)
+    {
+        for (int i = 0; i < entryReady.size(); i += 2)
+        {
+            if (entryReady.get(i).equals(namespace) && entryReady.get(i + 1).equals(nodeName))
+            {
+                return;
+            }
+        }
+        entryReady.add(namespace);
+        entryReady.add(nodeName);
+    }
+
+    private void publishReady(final long index)
+    {
+        if (entryReady.isEmpty())
+        {
+            return;
+        }
+        for (int i = 0; i < entryReady.size(); i += 2)
+        {
+            readyIndex.put(readyKey(entryReady.get(i), entryReady.get(i + 1)), index);
+        }
+        entryReady.clear();
+        lastReadyIndex = index;
+    }
+
+    private static String readyKey(final String namespace, final String nodeName)
+    {
+        return namespace + '\u0000' + nodeName;
+    }
+
+    /**
+     * The last log index whose entry made work claimable for any node (0 when none since this replica started).
+     * The leader's gateway compares it with what it saw to wake long-poll claims. Any thread.
+     */
+    public long lastReadyIndex()
+    {
+        return lastReadyIndex;
+    }
+
+    /** The last log index whose entry made work of (namespace, node) claimable, 0 when none. Any thread. */
+    public long readyIndex(final String namespace, final String nodeName)
+    {
+        final Long index = readyIndex.get(readyKey(namespace, nodeName));
+        return index == null ? 0 : index;
     }
 
     private void updateApplied(final long term, final long index)

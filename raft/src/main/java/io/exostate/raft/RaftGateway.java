@@ -6,25 +6,25 @@ import io.exostate.core.codec.CommandEncoder;
 import io.exostate.core.codec.sbe.MessageHeaderDecoder;
 import io.exostate.core.codec.sbe.MessageHeaderEncoder;
 import io.exostate.core.codec.sbe.TransportErrorEncoder;
+import io.exostate.core.codec.ReplyEncoder;
 import io.exostate.core.loop.CommandGateway;
+import io.exostate.core.loop.IngressRing;
+import io.exostate.core.loop.ParkedClaims;
 import io.exostate.core.loop.QueryHandler;
 import io.exostate.core.loop.ReplySink;
+import io.exostate.core.loop.SessionReplies;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -37,19 +37,20 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 
 /**
  * The leader's batcher (a first version): the {@link CommandGateway} of a cluster node. I/O threads {@link #offer}
- * encoded commands and queries into an Agrona {@link ManyToOneRingBuffer}, as with the single-node loop; one agent
+ * encoded commands and queries into an {@link IngressRing} (an Agrona many-to-one ring), as with the single-node loop; one agent
  * thread drains up to {@link Context#maxBatch} commands (at most {@link Context#maxBatchBytes}) into one
  * {@code Batch} ({@link BatchWriter}), stamps it with {@code max(now, last applied batch time, last stamped time)}
  * (the only clock read) and proposes it as <b>one Raft entry</b> through a {@link RaftClient} of the group
@@ -69,10 +70,19 @@ import java.util.concurrent.locks.LockSupport;
  * a {@code Tick} batch (session 0): one at a time, at most one per {@link Context#tickIntervalMs}, none for
  * {@link Context#failureBackoffMs} after a failed request.
  * <p>
- * <b>Not done yet</b> (later steps of the leader's duties): on a node that does not lead, {@link #offer} answers
- * {@link Offer#CLOSED} rather than NOT_LEADER with the leader's address; a request whose outcome is unknown (its
- * entry failed, or the gateway closed with it in flight) is answered with a {@code TransportError} NOT_LEADER
- * without a leader address; long-poll claims are not parked (a claim with {@code waitMs} answers at once).
+ * <b>Not the leader:</b> on a node that does not lead, {@link #offer} answers {@link Offer#NOT_LEADER} and
+ * {@link #leaderId()} names the leader this node knows of (null during an election); the edge turns that into a
+ * {@code TransportError} NOT_LEADER with the leader's binary address, or an HTTP 307. A request whose outcome is
+ * unknown (its entry failed after the Raft client's retries, or the gateway closed with it in flight) is answered
+ * with NOT_LEADER too: the client retries it on the leader, and the engine's idempotent reports and claim request
+ * ids make the retry safe.
+ * <p>
+ * <b>Long-poll claims</b> park here, on the leader, outside the engine: a claim with {@code waitMs > 0} whose
+ * committed answer holds no states is kept with the log index of that answer. The state machine records, per
+ * (namespace, node), the last log index whose entry made work claimable; a parked claim for which that index is
+ * above its own is proposed again (the same bytes, a new entry); at its deadline it is answered with an empty
+ * claim. When this node stops leading, every parked claim is answered NOT_LEADER at once, so its runtime claims
+ * again from the new leader.
  * <p>
  * <b>Threading:</b> {@link #offer}, {@link #openSession}, {@link #closeSession} from any thread, never blocking;
  * sinks are called on the agent thread only. <b>Allocation:</b> per proposed batch, the entry's {@code byte[]} and
@@ -81,9 +91,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(RaftGateway.class);
-    private static final int MSG_MESSAGE = 1;
-    private static final int RING_ENTRY_HEADER = 16;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final io.exostate.core.codec.Claimed EMPTY_CLAIM =
+        new io.exostate.core.codec.Claimed(java.util.List.of());
     /** {@code TransportError} code NOT_LEADER (see the schema). */
     private static final int NOT_LEADER = 2;
 
@@ -113,6 +122,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         private long failureBackoffMs = FAILURE_BACKOFF_MS_DEFAULT;
         private EpochClock clock = SystemEpochClock.INSTANCE;
         private IdleStrategy idleStrategy;
+        private Function<String, String> leaderAddress = id -> null;
 
         /** Ring buffer capacity in bytes, a power of two (default 16 MiB). */
         public Context ringCapacity(final int v)
@@ -194,6 +204,16 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
             return this;
         }
 
+        /**
+         * Maps a member id to the binary protocol address ({@code host:port}) clients should use, for the
+         * NOT_LEADER errors the gateway writes itself (default: none known, the address is left empty).
+         */
+        public Context leaderAddress(final Function<String, String> v)
+        {
+            leaderAddress = v;
+            return this;
+        }
+
         Context conclude(final RaftNode.Context node)
         {
             if (Integer.bitCount(ringCapacity) != 1 || ringCapacity < 64 * 1024)
@@ -213,7 +233,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
             }
             final int largestMessage = maxBatchBytes - BatchWriter.BATCH_HEADER_LENGTH - BatchWriter.ENTRY_HEADER_LENGTH;
             if (maxMessageLength < 64 || maxMessageLength > largestMessage ||
-                maxMessageLength > ringCapacity / 8 - RING_ENTRY_HEADER)
+                maxMessageLength > ringCapacity / 8 - IngressRing.RECORD_HEADER_LENGTH)
             {
                 throw new IllegalArgumentException("maxMessageLength must be in [64, min(maxBatchBytes - " +
                     (BatchWriter.BATCH_HEADER_LENGTH + BatchWriter.ENTRY_HEADER_LENGTH) +
@@ -261,18 +281,26 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         final byte[] batch;
         final long session;
         final long correlation;
+        /** The long-poll claims of the batch, or null when it has none. */
+        final ArrayList<LongPoll> longPolls;
 
         InFlight(final CompletableFuture<RaftClientReply> future, final byte[] batch, final long session,
-            final long correlation)
+            final long correlation, final ArrayList<LongPoll> longPolls)
         {
             this.future = future;
             this.batch = batch;
             this.session = session;
             this.correlation = correlation;
+            this.longPolls = longPolls;
         }
     }
 
-    private record SessionEvent(long sessionId, ReplySink sink)
+    /**
+     * A claim with {@code waitMs > 0} in a proposed batch: where its bytes are in the batch, its deadline, and the
+     * parked claim it was issued again for (null the first time).
+     */
+    private record LongPoll(long session, long correlation, long deadline, int offset, int length,
+        ParkedClaims.Parked parked)
     {
     }
 
@@ -280,7 +308,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     private final RaftNode node;
     private final EngineStateMachine stateMachine;
     private final RaftClient client;
-    private final ManyToOneRingBuffer ring;
+    private final IngressRing ingress;
     private final BatchWriter batch = new BatchWriter();
     private final ExpandableArrayBuffer batchBuffer = new ExpandableArrayBuffer(64 * 1024);
     private final CommandEncoder commands = new CommandEncoder();
@@ -292,13 +320,24 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     private final BatchReader failedBatch = new BatchReader();
     private final UnsafeBuffer replyView = new UnsafeBuffer(0, 0);
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-    private final Long2ObjectHashMap<ReplySink> sinks = new Long2ObjectHashMap<>();
-    private final ArrayList<ReplySink> touched = new ArrayList<>();
-    private final ConcurrentLinkedQueue<SessionEvent> sessionEvents = new ConcurrentLinkedQueue<>();
+    private final SessionReplies sessions = new SessionReplies();
+    private final ParkedClaims parked = new ParkedClaims();
+    private final ReplyEncoder replyEncoder = new ReplyEncoder();
+    private final ExpandableArrayBuffer emptyClaimBuffer = new ExpandableArrayBuffer(64);
+    private final UnsafeBuffer batchView = new UnsafeBuffer(0, 0);
     private final ControlledMessageHandler onMessage = this::onMessage;
     private final Runnable wake = this::wake;
+    private final LongConsumer onSessionClosed = parked::dropSession;
+    private final Predicate<ParkedClaims.Parked> woken = this::woken;
+    private final Consumer<ParkedClaims.Parked> reissue = this::reissue;
+    private final Consumer<ParkedClaims.Parked> answerEmpty = this::answerEmpty;
+    private final Consumer<ParkedClaims.Parked> answerDeposed = this::answerDeposed;
 
     private boolean batchOpen;
+    private ArrayList<LongPoll> batchLongPolls;
+    /** The state machine's lastReadyIndex when parked claims were last checked; -1 forces a check. */
+    private long checkedReadyIndex = -1;
+    private boolean batchFull;
     private long nextTickAt;
     private long lastStampedTime;
     private long proposedEntries;
@@ -313,8 +352,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         this.ctx = context.conclude(node.context());
         this.node = node;
         this.stateMachine = node.stateMachine();
-        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(ctx.ringCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.ingress = new IngressRing(ctx.ringCapacity);
         this.client = RaftClient.newBuilder()
             .setClientId(ClientId.randomId())
             .setRaftGroup(node.group())
@@ -361,42 +399,44 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     // CommandGateway (any thread)
     // ------------------------------------------------------------------------------------------------------------
 
-    /** {@inheritDoc} On a node that does not lead this answers {@link Offer#CLOSED} (NOT_LEADER comes later). */
+    /** {@inheritDoc} On a node that does not lead this answers {@link Offer#NOT_LEADER}. */
     @Override
     public Offer offer(final long sessionId, final long correlationId, final DirectBuffer buffer, final int offset,
         final int length)
     {
-        if (closed || !node.isLeader())
+        if (closed)
         {
             return Offer.CLOSED;
+        }
+        if (!node.isLeader())
+        {
+            return Offer.NOT_LEADER;
         }
         if (length > ctx.maxMessageLength || length < MessageHeaderDecoder.ENCODED_LENGTH)
         {
             return Offer.TOO_LARGE;
         }
-        final int index = ring.tryClaim(MSG_MESSAGE, RING_ENTRY_HEADER + length);
-        if (index <= 0)
-        {
-            return Offer.BUSY;
-        }
-        final AtomicBuffer rb = ring.buffer();
-        rb.putLong(index, sessionId, LE);
-        rb.putLong(index + 8, correlationId, LE);
-        rb.putBytes(index + RING_ENTRY_HEADER, buffer, offset, length);
-        ring.commit(index);
-        return Offer.ACCEPTED;
+        return ingress.offer(sessionId, correlationId, buffer, offset, length) ? Offer.ACCEPTED : Offer.BUSY;
+    }
+
+    /** {@inheritDoc} The leader this node knows of, unless that is this node itself. */
+    @Override
+    public String leaderId()
+    {
+        final String leader = node.leaderId();
+        return leader == null || leader.equals(node.id()) ? null : leader;
     }
 
     @Override
     public void openSession(final long sessionId, final ReplySink sink)
     {
-        sessionEvents.add(new SessionEvent(sessionId, sink));
+        sessions.open(sessionId, sink);
     }
 
     @Override
     public void closeSession(final long sessionId)
     {
-        sessionEvents.add(new SessionEvent(sessionId, null));
+        sessions.close(sessionId);
     }
 
     @Override
@@ -424,27 +464,112 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     @Override
     public int doWork()
     {
-        int work = drainSessionEvents();
+        int work = sessions.drainEvents(onSessionClosed);
         work += dispatchCompleted();
+        if (!parked.isEmpty())
+        {
+            work += node.isLeader() ? reissueWoken() : parked.releaseAll(answerDeposed);
+        }
         if (inFlight.size() < ctx.maxInFlight)
         {
-            work += ring.controlledRead(onMessage, ctx.maxBatch);
+            work += ingress.ring().controlledRead(onMessage, ctx.maxBatch);
             if (batchOpen)
             {
                 proposeBatch();
             }
         }
+        if (!parked.isEmpty())
+        {
+            work += parked.expire(ctx.clock.time(), answerEmpty);
+        }
+        sessions.flush();
         work += proposeTickWhenDue();
         return work;
+    }
+
+    /**
+     * Proposes again the parked claims whose nodes got claimable work after their empty answer, into the open batch
+     * (or a new one when the in-flight window allows).
+     */
+    private int reissueWoken()
+    {
+        final long ready = stateMachine.lastReadyIndex();
+        if (ready == checkedReadyIndex || inFlight.size() >= ctx.maxInFlight && !batchOpen)
+        {
+            return 0;
+        }
+        batchFull = false;
+        final int n = parked.takeIf(woken, reissue);
+        if (!batchFull)
+        {
+            checkedReadyIndex = ready; // else check again next cycle: some woken claims did not fit
+        }
+        return n;
+    }
+
+    private boolean woken(final ParkedClaims.Parked c)
+    {
+        if (batchFull)
+        {
+            return false;
+        }
+        for (final String name : c.nodeNames())
+        {
+            if (stateMachine.readyIndex(c.namespace(), name) > c.mark)
+            {
+                final int length = c.command().length;
+                if (batchOpen && batch.length() + BatchWriter.ENTRY_HEADER_LENGTH + length > ctx.maxBatchBytes)
+                {
+                    batchFull = true;
+                    return false;
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void reissue(final ParkedClaims.Parked c)
+    {
+        if (!batchOpen)
+        {
+            openBatch();
+        }
+        final byte[] command = c.command();
+        final int at = batch.commandOffset();
+        batchBuffer.putBytes(at, command);
+        batch.commit(c.sessionId, c.correlationId, command.length);
+        longPoll(new LongPoll(c.sessionId, c.correlationId, c.deadline, at, command.length, c));
+    }
+
+    private void longPoll(final LongPoll lp)
+    {
+        if (batchLongPolls == null)
+        {
+            batchLongPolls = new ArrayList<>(4);
+        }
+        batchLongPolls.add(lp);
+    }
+
+    private void answerEmpty(final ParkedClaims.Parked c)
+    {
+        final int length = replyEncoder.claimed(emptyClaimBuffer, 0, EMPTY_CLAIM);
+        sessions.send(c.sessionId, c.correlationId, emptyClaimBuffer, 0, length);
+    }
+
+    private void answerDeposed(final ParkedClaims.Parked c)
+    {
+        notLeader(c.sessionId, c.correlationId, "Expected to wait for work on the leader, but " + node.id() +
+            " no longer leads: claim again from the leader");
     }
 
     private ControlledMessageHandler.Action onMessage(
         final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        final long session = buffer.getLong(index, LE);
-        final long correlation = buffer.getLong(index + 8, LE);
-        final int msgOffset = index + RING_ENTRY_HEADER;
-        final int msgLength = length - RING_ENTRY_HEADER;
+        final long session = IngressRing.sessionId(buffer, index);
+        final long correlation = IngressRing.correlationId(buffer, index);
+        final int msgOffset = IngressRing.messageOffset(index);
+        final int msgLength = IngressRing.messageLength(length);
         header.wrap(buffer, msgOffset);
         if (QueryHandler.isQuery(header.templateId()))
         {
@@ -473,7 +598,15 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
             }
             openBatch();
         }
+        final int at = batch.commandOffset();
         batch.append(session, correlation, buffer, msgOffset, msgLength);
+        final long waitMs = parked.waitMs(buffer, msgOffset, msgLength);
+        if (waitMs > 0)
+        {
+            final long now = ctx.clock.time();
+            final long deadline = now + waitMs < now ? Long.MAX_VALUE : now + waitMs;
+            longPoll(new LongPoll(session, correlation, deadline, at, msgLength, null));
+        }
         return ControlledMessageHandler.Action.CONTINUE;
     }
 
@@ -485,6 +618,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         lastStampedTime = batchTime;
         batch.wrap(batchBuffer, 0, 0, batchTime); // the log index inside is ignored: the Raft index is the one
         batchOpen = true;
+        batchLongPolls = null;
     }
 
     private void proposeBatch()
@@ -494,7 +628,8 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         batchBuffer.getBytes(0, bytes);
         final CompletableFuture<RaftClientReply> future =
             client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
-        inFlight.addLast(new InFlight(future, bytes, 0, 0));
+        inFlight.addLast(new InFlight(future, bytes, 0, 0, batchLongPolls));
+        batchLongPolls = null;
         future.whenComplete((reply, ex) -> wake.run());
         proposedEntries++;
         proposedCommands += batch.count();
@@ -507,7 +642,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         buffer.getBytes(offset, bytes);
         final CompletableFuture<RaftClientReply> future =
             client.async().sendReadAfterWrite(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
-        inFlight.addLast(new InFlight(future, null, session, correlation));
+        inFlight.addLast(new InFlight(future, null, session, correlation, null));
         future.whenComplete((reply, ex) -> wake.run());
     }
 
@@ -559,7 +694,6 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
             }
             dispatched++;
         }
-        flushTouched();
         return dispatched;
     }
 
@@ -594,12 +728,48 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         }
         while (replies.next())
         {
-            if (replies.sessionId() != 0)
+            if (replies.sessionId() != 0 &&
+                !(item.longPolls != null && parkIfEmpty(item, reply.getLogIndex(), replies.sessionId(),
+                    replies.correlationId(), replies.replyOffset(), replies.replyLength())))
             {
                 toSession(replies.sessionId(), replies.correlationId(), replyView, replies.replyOffset(),
                     replies.replyLength());
             }
         }
+    }
+
+    /** Parks a long-poll claim of {@code item} whose committed answer is empty; false to answer it now. */
+    private boolean parkIfEmpty(final InFlight item, final long logIndex, final long session, final long correlation,
+        final int replyOffset, final int replyLength)
+    {
+        LongPoll lp = null;
+        for (int i = 0; i < item.longPolls.size() && lp == null; i++)
+        {
+            final LongPoll candidate = item.longPolls.get(i);
+            if (candidate.session() == session && candidate.correlation() == correlation)
+            {
+                lp = candidate;
+            }
+        }
+        if (lp == null || !parked.isEmptyClaimReply(replyView, replyOffset, replyLength) ||
+            !sessions.isOpen(session) || !node.isLeader() || lp.deadline() <= ctx.clock.time())
+        {
+            return false;
+        }
+        final ParkedClaims.Parked p;
+        if (lp.parked() != null)
+        {
+            p = lp.parked();
+            parked.repark(p);
+        }
+        else
+        {
+            batchView.wrap(item.batch);
+            p = parked.park(session, correlation, lp.deadline(), batchView, lp.offset(), lp.length());
+        }
+        p.mark = logIndex;
+        checkedReadyIndex = -1; // work may have become ready after this answer, before it reached us
+        return true;
     }
 
     /** The entry or query failed after the client's retries: it may or may not have been applied. */
@@ -627,51 +797,17 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
 
     private void notLeader(final long session, final long correlation, final String detail)
     {
-        error.wrapAndApplyHeader(errorBuffer, 0, errorHeader).code(NOT_LEADER).detail(detail).leaderAddress("");
+        final String leader = leaderId();
+        final String address = leader == null ? null : ctx.leaderAddress.apply(leader);
+        error.wrapAndApplyHeader(errorBuffer, 0, errorHeader).code(NOT_LEADER).detail(detail)
+            .leaderAddress(address == null ? "" : address);
         toSession(session, correlation, errorBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + error.encodedLength());
     }
 
     private void toSession(
         final long session, final long correlation, final DirectBuffer buffer, final int offset, final int length)
     {
-        final ReplySink sink = sinks.get(session);
-        if (sink == null)
-        {
-            return; // the session closed while its request was in flight
-        }
-        sink.onReply(correlation, buffer, offset, length);
-        if (!touched.contains(sink))
-        {
-            touched.add(sink);
-        }
-    }
-
-    private void flushTouched()
-    {
-        for (int i = 0; i < touched.size(); i++)
-        {
-            touched.get(i).onFlush();
-        }
-        touched.clear();
-    }
-
-    private int drainSessionEvents()
-    {
-        int drained = 0;
-        SessionEvent e;
-        while ((e = sessionEvents.poll()) != null)
-        {
-            if (e.sink() != null)
-            {
-                sinks.put(e.sessionId(), e.sink());
-            }
-            else
-            {
-                sinks.remove(e.sessionId());
-            }
-            drained++;
-        }
-        return drained;
+        sessions.send(session, correlation, buffer, offset, length); // dropped if the session closed meanwhile
     }
 
     /**
@@ -681,16 +817,17 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     @Override
     public void onClose()
     {
-        drainSessionEvents();
+        sessions.drainEvents(onSessionClosed);
         while (!inFlight.isEmpty())
         {
             final InFlight item = inFlight.pollFirst();
             answerUnknownOutcome(item, new IllegalStateException("the gateway of " + node.id() + " closed"));
         }
-        ring.read((msgTypeId, buffer, index, length) -> notLeader(buffer.getLong(index, LE),
-            buffer.getLong(index + 8, LE), "Expected the request to reach the leader, but the gateway of " +
+        parked.releaseAll(answerDeposed);
+        ingress.ring().read((msgTypeId, buffer, index, length) -> notLeader(IngressRing.sessionId(buffer, index),
+            IngressRing.correlationId(buffer, index), "Expected the request to reach the leader, but the gateway of " +
             node.id() + " closed first: retry it on the leader"));
-        flushTouched();
+        sessions.flush();
         try
         {
             client.close();

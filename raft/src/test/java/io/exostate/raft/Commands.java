@@ -54,6 +54,12 @@ final class Commands
         return copy(commands.claim(out, 0, NS, new String[]{NODE}, 1, max, leaseMs));
     }
 
+    /** A long-poll claim: the leader parks it up to {@code waitMs} when nothing is ready. */
+    byte[] claimWaiting(final int max, final long leaseMs, final long waitMs)
+    {
+        return copy(commands.claim(out, 0, NS, new String[]{NODE}, 1, max, leaseMs, waitMs));
+    }
+
     byte[] executed(final long stateId, final long claimToken)
     {
         return copy(commands.executed(out, 0, NS, stateId, claimToken, new UnsafeBuffer(OUTPUTS), 0, OUTPUTS.length));

@@ -2,16 +2,30 @@ package io.exostate.server;
 
 import io.exostate.core.engine.EngineListener;
 import io.exostate.core.journal.ChronicleJournal;
+import io.exostate.core.loop.CommandGateway;
 import io.exostate.core.loop.EngineLoop;
 import io.exostate.core.loop.Journal;
 import io.exostate.core.loop.SnapshotStore;
 
+import io.exostate.raft.EngineStateMachine;
+import io.exostate.raft.RaftGateway;
+import io.exostate.raft.RaftNode;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * A single ExoState node embedded in a process: the journal and snapshots under a data directory, the engine loop,
- * and the endpoints attached to it. {@link #close()} stops everything it started, in reverse order.
+ * An ExoState node embedded in a process, and the {@link CommandGateway} its endpoints use.
+ * <ul>
+ * <li><b>Single node</b> ({@link #start}): the journal and snapshots under the data directory and the
+ * {@link EngineLoop}.</li>
+ * <li><b>Cluster member</b> ({@link #startCluster}): a {@link RaftNode} whose log and snapshots live under
+ * {@code <data-dir>/raft}, the transition history journaled under {@code <data-dir>/journal}, and the leader's
+ * {@link RaftGateway} (which answers NOT_LEADER while this member follows).</li>
+ * </ul>
+ * {@link #close()} stops everything it started, in reverse order.
  */
 public final class ExoNode implements AutoCloseable
 {
@@ -27,6 +41,8 @@ public final class ExoNode implements AutoCloseable
         long retentionMs = RETENTION_MS_DEFAULT;
         Journal journal;
         EngineListener listener = EngineListener.NONE;
+        ClusterSpec cluster;
+        String nodeId;
 
         public Context dataDir(final Path v)
         {
@@ -71,6 +87,14 @@ public final class ExoNode implements AutoCloseable
             return this;
         }
 
+        /** Makes this a member {@code nodeId} of {@code cluster} ({@link #startCluster}). */
+        public Context cluster(final ClusterSpec cluster, final String nodeId)
+        {
+            this.cluster = cluster;
+            this.nodeId = nodeId;
+            return this;
+        }
+
         Context conclude()
         {
             if (snapshotIntervalMs < 0 || retentionMs < 0)
@@ -83,11 +107,15 @@ public final class ExoNode implements AutoCloseable
 
     private final Context ctx;
     private final EngineLoop loop;
+    private final RaftNode raft;
+    private final RaftGateway raftGateway;
 
-    private ExoNode(final Context ctx, final EngineLoop loop)
+    private ExoNode(final Context ctx, final EngineLoop loop, final RaftNode raft, final RaftGateway raftGateway)
     {
         this.ctx = ctx;
         this.loop = loop;
+        this.raft = raft;
+        this.raftGateway = raftGateway;
     }
 
     /** Recovers the engine (newest snapshot + journal replay) and starts the engine thread. */
@@ -101,12 +129,87 @@ public final class ExoNode implements AutoCloseable
             .listener(ctx.listener)
             .snapshots(new SnapshotStore(ctx.dataDir.resolve("snapshots"), 3))
             .snapshotIntervalMs(ctx.snapshotIntervalMs));
-        return new ExoNode(ctx, loop.start());
+        return new ExoNode(ctx, loop.start(), null, null);
     }
 
+    /**
+     * Starts this member of the cluster: recovers its Raft storage (newest snapshot + log), joins the group and starts
+     * the gateway. Returns before an election may have finished.
+     */
+    public static ExoNode startCluster(final Context context) throws java.io.IOException
+    {
+        final Context ctx = context.conclude();
+        if (ctx.cluster == null)
+        {
+            throw new IllegalArgumentException("startCluster needs cluster(spec, nodeId)");
+        }
+        final ClusterSpec.Member self = ctx.cluster.member(ctx.nodeId);
+        Files.createDirectories(ctx.dataDir);
+        final Journal history = ctx.journal != null ? ctx.journal :
+            new ChronicleJournal(ctx.dataDir.resolve("journal"), ctx.fsync, ctx.retentionMs);
+        final RaftNode raft = RaftNode.start(new RaftNode.Context()
+            .nodeId(self.id())
+            .peers(ctx.cluster.raftAddresses())
+            .storageDir(ctx.dataDir.resolve("raft"))
+            .journal(history)
+            .listener(ctx.listener));
+        try
+        {
+            final RaftGateway gateway = new RaftGateway(new RaftGateway.Context()
+                .leaderAddress(ctx.cluster::binaryAddress), raft).start();
+            return new ExoNode(ctx, null, raft, gateway);
+        }
+        catch (final RuntimeException ex)
+        {
+            raft.close();
+            throw ex;
+        }
+    }
+
+    /** Where the endpoints send commands and queries. */
+    public CommandGateway gateway()
+    {
+        return loop != null ? loop : raftGateway;
+    }
+
+    /** The single-node engine loop; null for a cluster member. */
     public EngineLoop loop()
     {
         return loop;
+    }
+
+    /** The Raft member; null for a single node. */
+    public RaftNode raft()
+    {
+        return raft;
+    }
+
+    /** The last applied log index (the journal's on a single node, Raft's in a cluster). */
+    public long appliedIndex()
+    {
+        return loop != null ? loop.appliedLogIndex() : raft.appliedIndex();
+    }
+
+    /** What {@code GET /status} shows: mode, and for a member its id, role, term, leader, indices and digest. */
+    public Map<String, Object> status()
+    {
+        final LinkedHashMap<String, Object> m = new LinkedHashMap<>();
+        if (loop != null)
+        {
+            m.put("mode", "single");
+            m.put("applied_index", loop.appliedLogIndex());
+            return m;
+        }
+        m.put("mode", "cluster");
+        m.put("id", raft.id());
+        m.put("role", raft.role());
+        m.put("term", raft.term());
+        m.put("leader", raft.leaderId());
+        m.put("commit_index", raft.commitIndex());
+        final EngineStateMachine.Digest digest = raft.stateMachine().digest();
+        m.put("applied_index", digest.appliedIndex());
+        m.put("digest", digest.sha256());
+        return m;
     }
 
     public Path dataDir()
@@ -117,6 +220,17 @@ public final class ExoNode implements AutoCloseable
     @Override
     public void close()
     {
-        loop.close();
+        if (loop != null)
+        {
+            loop.close();
+        }
+        if (raftGateway != null)
+        {
+            raftGateway.close();
+        }
+        if (raft != null)
+        {
+            raft.close();
+        }
     }
 }

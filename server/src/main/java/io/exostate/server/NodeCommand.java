@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -22,21 +23,30 @@ import java.util.concurrent.atomic.AtomicLong;
     description = "Run an ExoState node: the engine, its journal, the binary protocol and the HTTP API.")
 public final class NodeCommand implements Callable<Integer>
 {
-    @Option(names = "--data-dir", description = "Journal, snapshots and keys (default: ${DEFAULT-VALUE}).",
-        defaultValue = "./data")
+    @Option(names = "--data-dir", description = "Journal, snapshots and keys (default: ./data, or ./data/<id> for a " +
+        "cluster member).")
     Path dataDir;
 
     @Option(names = "--bind", description = "Address the endpoints listen on (default: ${DEFAULT-VALUE}).",
         defaultValue = "127.0.0.1")
     String bind;
 
-    @Option(names = "--port", description = "Binary protocol port, 0 for a free one (default: ${DEFAULT-VALUE}).",
-        defaultValue = "7700")
-    int port;
+    @Option(names = "--port", description = "Binary protocol port, 0 for a free one (default: 7700; a cluster " +
+        "member takes its own from --cluster).")
+    Integer port;
 
-    @Option(names = "--http-port", description = "HTTP API port, 0 for a free one (default: ${DEFAULT-VALUE}).",
-        defaultValue = "8000")
-    int httpPort;
+    @Option(names = "--http-port", description = "HTTP API port, 0 for a free one (default: 8000; a cluster " +
+        "member takes its own from --cluster).")
+    Integer httpPort;
+
+    @Option(names = "--id", description = "This member's id in --cluster (cluster mode only).")
+    String id;
+
+    @Option(names = "--cluster", description = "Run as a member of a replicated cluster: " +
+        "id=host:raftPort[:binaryPort:httpPort],... the same list on every member, e.g. " +
+        "n1=127.0.0.1:9701,n2=127.0.0.1:9702,n3=127.0.0.1:9703 (binary = raft - 2000, http = raft - 1700 " +
+        "unless given).")
+    String cluster;
 
     @Option(names = "--api-key", description = "API key clients must present (default: $EXOSTATE_API_KEY, " +
         "$STATE_MANAGER_SECRET, or one generated once into <data-dir>/api.key).")
@@ -136,22 +146,44 @@ public final class NodeCommand implements Callable<Integer>
         final long leaseMs = parseDuration("--lease", lease);
         final long retentionMs = parseDuration("--retention", retention);
         final long snapshotMs = parseDuration("--snapshot-interval", snapshotInterval);
-        final Path dir = dataDir.toAbsolutePath().normalize();
+        final ClusterSpec spec = clusterSpec();
+        final ClusterSpec.Member self = spec == null ? null : spec.member(id);
+        final int binaryPort = resolvePort("--port", port, self == null ? 7700 : self.binaryPort());
+        final int apiPort = resolvePort("--http-port", httpPort, self == null ? 8000 : self.httpPort());
+        final Path dir = (dataDir != null ? dataDir : self == null ? Path.of("data") : Path.of("data", self.id()))
+            .toAbsolutePath().normalize();
+        if (spec != null && (apiKey == null && !env.containsKey("EXOSTATE_API_KEY") &&
+            !env.containsKey("STATE_MANAGER_SECRET") && !Files.exists(dir.resolve("api.key")) ||
+            secretsKey == null && !env.containsKey("SECRETS_ENCRYPTION_KEY") && !Files.exists(dir.resolve("secrets.key"))))
+        {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new NodeCommand()),
+                "a cluster member needs the API key and the secrets key every member shares: give --api-key and " +
+                "--secrets-key (or EXOSTATE_API_KEY and SECRETS_ENCRYPTION_KEY); scripts/cluster generates them once");
+        }
         final NodeKeys.Key key = NodeKeys.apiKey(apiKey, env, dir);
         final NodeKeys.Key secrets = NodeKeys.secretsKey(secretsKey, env, dir);
 
-        final ExoNode node = ExoNode.start(new ExoNode.Context().dataDir(dir).fsync(fsync)
-            .retentionMs(retentionMs).snapshotIntervalMs(snapshotMs));
+        final ExoNode.Context nodeContext = new ExoNode.Context().dataDir(dir).fsync(fsync)
+            .retentionMs(retentionMs).snapshotIntervalMs(snapshotMs);
+        final ExoNode node = spec == null ? ExoNode.start(nodeContext) :
+            ExoNode.startCluster(nodeContext.cluster(spec, id));
         final AtomicLong sessionIds = new AtomicLong();
         BinaryServer binary = null;
         HttpApiServer http = null;
         try
         {
-            binary = BinaryServer.start(new BinaryServer.Context().bindAddress(bind).port(port)
-                .apiKey(key.value()).secretsKey(secrets.value()).gateway(node.loop())
-                .sessionIds(sessionIds::incrementAndGet));
-            http = HttpApiServer.launch(new HttpApiServer.Context().bindAddress(bind).port(httpPort)
-                .apiKey(key.value()).secretsKey(secrets.value()).leaseMs(leaseMs), node.loop());
+            final BinaryServer.Context binaryContext = new BinaryServer.Context().bindAddress(bind).port(binaryPort)
+                .apiKey(key.value()).secretsKey(secrets.value()).gateway(node.gateway())
+                .sessionIds(sessionIds::incrementAndGet);
+            final HttpApiServer.Context httpContext = new HttpApiServer.Context().bindAddress(bind).port(apiPort)
+                .apiKey(key.value()).secretsKey(secrets.value()).leaseMs(leaseMs).status(node::status);
+            if (spec != null)
+            {
+                binaryContext.leaderAddress(spec::binaryAddress);
+                httpContext.leaderUrl(spec::httpUrl);
+            }
+            binary = BinaryServer.start(binaryContext);
+            http = HttpApiServer.launch(httpContext, node.gateway());
         }
         catch (final RuntimeException ex)
         {
@@ -160,8 +192,18 @@ public final class NodeCommand implements Callable<Integer>
         }
         final Running started = new Running(node, binary, http, key, null);
         out.println("exostate node");
-        out.printf("  data dir          %s (journal %s, applied log index %d)%n", dir,
-            fsync ? "fsync per batch" : "page cache, survives kill -9", node.loop().appliedLogIndex());
+        if (spec != null)
+        {
+            out.printf("  cluster member    %s of %s (raft %s; replicated: a majority fsyncs every entry)%n", id,
+                spec.members().keySet(), self.raftAddress());
+            out.printf("  data dir          %s (raft log and snapshots in raft/, transition history %s, " +
+                "applied index %d)%n", dir, fsync ? "fsync per batch" : "page cache", node.appliedIndex());
+        }
+        else
+        {
+            out.printf("  data dir          %s (journal %s, applied log index %d)%n", dir,
+                fsync ? "fsync per batch" : "page cache, survives kill -9", node.appliedIndex());
+        }
         out.printf("  api key           from %s%s%n", key.source(),
             key.source().endsWith("(generated)") ? ": " + key.value() : "");
         out.printf("  secrets key       from %s%n", secrets.source());
@@ -184,6 +226,51 @@ public final class NodeCommand implements Callable<Integer>
             started.close();
             throw ex;
         }
+    }
+
+    private ClusterSpec clusterSpec()
+    {
+        if (cluster == null && id == null)
+        {
+            return null;
+        }
+        if (cluster == null || id == null)
+        {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new NodeCommand()),
+                "--id and --cluster go together: give both to run a cluster member, neither for a single node");
+        }
+        try
+        {
+            final ClusterSpec spec = ClusterSpec.parse(cluster);
+            spec.member(id);
+            return spec;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new NodeCommand()),
+                ex.getMessage());
+        }
+    }
+
+    /** A port option: its value, else the default; in a cluster it must match the member's entry when given. */
+    private int resolvePort(final String option, final Integer given, final int fallback)
+    {
+        if (given == null)
+        {
+            return fallback;
+        }
+        if (cluster != null && given != fallback)
+        {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new NodeCommand()),
+                option + " " + given + " differs from this member's entry in --cluster (" + fallback + "): the " +
+                "other members send clients there, so set the port in --cluster (id=host:raft:binary:http)");
+        }
+        if (given < 0 || given > 65535)
+        {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new NodeCommand()),
+                option + " must be in [0, 65535], but is " + given);
+        }
+        return given;
     }
 
     static long parseDuration(final String option, final String text)

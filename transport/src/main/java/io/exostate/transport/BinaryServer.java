@@ -262,6 +262,7 @@ public final class BinaryServer implements AutoCloseable
         private SecretsCipher secretsCipher;
         private CommandGateway gateway;
         private LongSupplier sessionIds;
+        private java.util.function.Function<String, String> leaderAddress = id -> null;
         private TransportCounters counters;
         private boolean concluded;
 
@@ -519,6 +520,21 @@ public final class BinaryServer implements AutoCloseable
         {
             this.sessionIds = sessionIds;
             return this;
+        }
+
+        /**
+         * In a cluster: maps a member id to its binary protocol address ({@code host:port}), sent with NOT_LEADER so
+         * clients move to the leader. Default: no member known (NOT_LEADER with an empty address).
+         */
+        public Context leaderAddress(final java.util.function.Function<String, String> leaderAddress)
+        {
+            this.leaderAddress = leaderAddress;
+            return this;
+        }
+
+        public java.util.function.Function<String, String> leaderAddress()
+        {
+            return leaderAddress;
         }
 
         public TransportCounters counters()

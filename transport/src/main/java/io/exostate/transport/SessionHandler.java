@@ -570,6 +570,15 @@ final class SessionHandler extends ChannelInboundHandlerAdapter implements Reply
                 fail(TransportErrorCode.FRAME_TOO_LARGE, correlationId, "Expected a message of at most " +
                     gateway.maxMessageLength() + " bytes, but it has " + length);
                 break;
+            case NOT_LEADER:
+                offered--;
+                final String leader = gateway.leaderId();
+                final String address = leader == null ? null : server.context().leaderAddress().apply(leader);
+                sendError(TransportErrorCode.NOT_LEADER, correlationId, address == null ?
+                    "This node does not lead the cluster and no leader is known yet: retry shortly" :
+                    "This node does not lead the cluster: send requests to the leader " + leader + " at " + address,
+                    address);
+                break;
             case CLOSED:
             default:
                 offered--;
@@ -584,8 +593,14 @@ final class SessionHandler extends ChannelInboundHandlerAdapter implements Reply
     /** Answers one request with an error and keeps the connection ({@code BUSY}, {@code NOT_LEADER}). */
     private void sendError(final TransportErrorCode code, final long correlationId, final String detail)
     {
+        sendError(code, correlationId, detail, null);
+    }
+
+    private void sendError(final TransportErrorCode code, final long correlationId, final String detail,
+        final String leaderAddress)
+    {
         counters.onErrorSent(code);
-        final int length = sessionCodec.transportError(scratch, 0, code, detail, null);
+        final int length = sessionCodec.transportError(scratch, 0, code, detail, leaderAddress);
         channel.writeAndFlush(frame(correlationId, scratch, length), channel.voidPromise());
     }
 

@@ -243,7 +243,10 @@ class BinaryServerTest
             {
                 try
                 {
-                    for (int i = 0; i < 100_000; i++)
+                    // Until the server closes the connection (bounded): a fixed count could all fit in the socket
+                    // buffers of a loaded machine before the server notices the stall.
+                    final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
+                    while (System.nanoTime() < until)
                     {
                         stalled.send(listNodes);
                     }

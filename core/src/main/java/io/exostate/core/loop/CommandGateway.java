@@ -20,7 +20,12 @@ public interface CommandGateway
         BUSY,
         /** The message is larger than {@link #maxMessageLength()}. Nothing was queued. */
         TOO_LARGE,
-        /** The gateway is closed or not serving (shutting down, or not the leader). Nothing was queued. */
+        /**
+         * This node does not lead the cluster: send the message to the leader ({@link #leaderId()}, null while an
+         * election is under way). Nothing was queued.
+         */
+        NOT_LEADER,
+        /** The gateway is closed or not serving (shutting down, or failed). Nothing was queued. */
         CLOSED
     }
 
@@ -43,4 +48,13 @@ public interface CommandGateway
 
     /** The largest message {@link #offer} accepts. */
     int maxMessageLength();
+
+    /**
+     * The id of the cluster member this node believes leads, when {@link #offer} answers {@link Offer#NOT_LEADER};
+     * null when no leader is known (or this is a single node, which never answers NOT_LEADER).
+     */
+    default String leaderId()
+    {
+        return null;
+    }
 }

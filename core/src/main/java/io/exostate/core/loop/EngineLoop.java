@@ -6,8 +6,6 @@ import io.exostate.core.codec.CommandDecoder;
 import io.exostate.core.codec.CommandEncoder;
 import io.exostate.core.codec.ReplyEncoder;
 import io.exostate.core.codec.Utf8Interner;
-import io.exostate.core.codec.sbe.ClaimDecoder;
-import io.exostate.core.codec.sbe.ClaimReplyDecoder;
 import io.exostate.core.codec.sbe.MessageHeaderDecoder;
 import io.exostate.core.engine.Engine;
 import io.exostate.core.engine.EngineConfig;
@@ -16,27 +14,20 @@ import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The single-node engine loop: I/O threads {@link #offer} encoded commands and queries into an Agrona
- * {@link ManyToOneRingBuffer}; one agent thread drains a bounded batch, stamps the batch time (the only clock read),
+ * {@link IngressRing}; one agent thread drains a bounded batch, stamps the batch time (the only clock read),
  * appends the batch to the {@link Journal}, applies it to the {@link Engine}, journals the transitions it produced,
  * commits the journal and only then hands the replies to the sessions, flushing each touched session once per batch.
  * <p>
@@ -49,9 +40,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
 {
-    private static final int MSG_COMMAND = 1;
-    private static final int ENTRY_HEADER = 16;
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final io.exostate.core.codec.Claimed EMPTY_CLAIM = new io.exostate.core.codec.Claimed(List.of());
 
     /** Configuration with named defaults (STYLE habit 11). */
@@ -150,7 +138,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
             {
                 throw new IllegalArgumentException("maxBatch must be >= 1: " + maxBatch);
             }
-            if (maxMessageLength < 64 || maxMessageLength > ringCapacity / 8 - ENTRY_HEADER)
+            if (maxMessageLength < 64 || maxMessageLength > ringCapacity / 8 - IngressRing.RECORD_HEADER_LENGTH)
             {
                 throw new IllegalArgumentException("maxMessageLength must be in [64, ringCapacity / 8 - 16]: " +
                     maxMessageLength);
@@ -168,7 +156,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     }
 
     private final Context ctx;
-    private final ManyToOneRingBuffer ring;
+    private final IngressRing ingress;
     private final Engine engine;
     private final Journal journal;
     private final TransitionLog transitions;
@@ -181,8 +169,6 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     private final ExpandableArrayBuffer queryBuffer = new ExpandableArrayBuffer(16 * 1024);
     private final ExpandableArrayBuffer replyBuffer = new ExpandableArrayBuffer(64 * 1024);
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
-    private final ClaimDecoder claimDecoder = new ClaimDecoder();
-    private final ClaimReplyDecoder claimReplyDecoder = new ClaimReplyDecoder();
 
     // Items of the current batch, in ring order: commands live in the batch, queries in the query buffer.
     private int itemCount;
@@ -191,7 +177,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     private long[] itemCorrelation = new long[64];
     private int[] itemOffset = new int[64];
     private int[] itemLength = new int[64];
-    private ParkedClaim[] itemParked = new ParkedClaim[64];
+    private ParkedClaims.Parked[] itemParked = new ParkedClaims.Parked[64];
     private int queryLength;
 
     // Replies staged until the journal committed.
@@ -202,10 +188,11 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     private int[] replyLength = new int[64];
     private int replyPosition;
 
-    private final Long2ObjectHashMap<ReplySink> sinks = new Long2ObjectHashMap<>();
-    private final ArrayList<ReplySink> touched = new ArrayList<>();
-    private final ConcurrentLinkedQueue<Object[]> sessionEvents = new ConcurrentLinkedQueue<>();
-    private final ArrayList<ParkedClaim> parked = new ArrayList<>();
+    private final SessionReplies sessions = new SessionReplies();
+    private final ParkedClaims parked = new ParkedClaims();
+    private final java.util.function.LongConsumer onSessionClosed = parked::dropSession;
+    private final java.util.function.Consumer<ParkedClaims.Parked> reissue = this::reissue;
+    private final java.util.function.Consumer<ParkedClaims.Parked> answerEmpty = this::answerEmpty;
     private final ArrayList<String> readyWork = new ArrayList<>();
 
     private final AtomicLong appliedLogIndex = new AtomicLong();
@@ -216,44 +203,6 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     private volatile boolean closed;
     private volatile Throwable failure;
 
-    /** A claim parked for long-poll: the original command bytes, re-issued when its nodes get work. */
-    private static final class ParkedClaim
-    {
-        final long session;
-        final long correlation;
-        final long deadline;
-        final String namespace;
-        final String[] nodeNames;
-        final byte[] command;
-
-        ParkedClaim(final long session, final long correlation, final long deadline, final String namespace,
-            final String[] nodeNames, final byte[] command)
-        {
-            this.session = session;
-            this.correlation = correlation;
-            this.deadline = deadline;
-            this.namespace = namespace;
-            this.nodeNames = nodeNames;
-            this.command = command;
-        }
-
-        boolean wants(final String ns, final String node)
-        {
-            if (!namespace.equals(ns))
-            {
-                return false;
-            }
-            for (final String n : nodeNames)
-            {
-                if (n.equals(node))
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
     /**
      * Builds the loop: restores the newest snapshot (if a store is configured), replays the journal after it, and is
      * then ready to {@link #start()}.
@@ -261,8 +210,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     public EngineLoop(final Context context)
     {
         ctx = context.conclude();
-        ring = new ManyToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(ctx.ringCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        ingress = new IngressRing(ctx.ringCapacity);
         journal = ctx.journal;
 
         Engine restored = null;
@@ -378,29 +326,19 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
         {
             return Offer.TOO_LARGE;
         }
-        final int index = ring.tryClaim(MSG_COMMAND, ENTRY_HEADER + length);
-        if (index <= 0)
-        {
-            return Offer.BUSY;
-        }
-        final org.agrona.concurrent.AtomicBuffer rb = ring.buffer();
-        rb.putLong(index, sessionId, LE);
-        rb.putLong(index + 8, correlationId, LE);
-        rb.putBytes(index + ENTRY_HEADER, buffer, offset, length);
-        ring.commit(index);
-        return Offer.ACCEPTED;
+        return ingress.offer(sessionId, correlationId, buffer, offset, length) ? Offer.ACCEPTED : Offer.BUSY;
     }
 
     @Override
     public void openSession(final long sessionId, final ReplySink sink)
     {
-        sessionEvents.add(new Object[]{sessionId, sink});
+        sessions.open(sessionId, sink);
     }
 
     @Override
     public void closeSession(final long sessionId)
     {
-        sessionEvents.add(new Object[]{sessionId, null});
+        sessions.close(sessionId);
     }
 
     @Override
@@ -427,7 +365,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
             // AgentRunner keeps calling after its error handler: end the duty cycle for good instead.
             throw new org.agrona.concurrent.AgentTerminationException("engine loop failed: " + failure);
         }
-        drainSessionEvents();
+        sessions.drainEvents(onSessionClosed);
         final long now = ctx.clock.time();
         final long batchTime = Math.max(now, engine.time());
         final long logIndex = nextLogIndex;
@@ -437,8 +375,9 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
         replyCount = 0;
         replyPosition = 0;
 
-        int work = ring.read(this::onMessage, ctx.maxBatch);
-        work += reissueParkedClaims();
+        int work = ingress.ring().read(this::onMessage, ctx.maxBatch);
+        work += parked.takeWanting(readyWork, reissue);
+        readyWork.clear();
         if (batch.count() == 0 && engine.nextDeadline() <= batchTime)
         {
             addCommand(0, 0, commands.tick(batchBuffer, batch.commandOffset()), null);
@@ -454,7 +393,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
         {
             apply(i, batchTime);
         }
-        work += expireParkedClaims(now);
+        work += parked.expire(now, answerEmpty);
         if (journaled)
         {
             journal.appendTransitions(logIndex, transitions.buffer(), 0, transitions.length());
@@ -474,10 +413,10 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
 
     private void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        final long session = buffer.getLong(index, LE);
-        final long correlation = buffer.getLong(index + 8, LE);
-        final int msgOffset = index + ENTRY_HEADER;
-        final int msgLength = length - ENTRY_HEADER;
+        final long session = IngressRing.sessionId(buffer, index);
+        final long correlation = IngressRing.correlationId(buffer, index);
+        final int msgOffset = IngressRing.messageOffset(index);
+        final int msgLength = IngressRing.messageLength(length);
         header.wrap(buffer, msgOffset);
         if (QueryHandler.isQuery(header.templateId()))
         {
@@ -498,7 +437,8 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
         addCommand(session, correlation, msgLength, null);
     }
 
-    private void addCommand(final long session, final long correlation, final int length, final ParkedClaim parkedClaim)
+    private void addCommand(
+        final long session, final long correlation, final int length, final ParkedClaims.Parked parkedClaim)
     {
         ensureItemCapacity();
         final int at = batch.commandOffset();
@@ -527,14 +467,21 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
         {
             return; // a tick the loop issued itself: nobody waits for its reply
         }
-        final long waitMs = claimWait(offset, length);
-        if (waitMs > 0 && claimReplyIsEmpty(at, replyLen) && sinks.containsKey(itemSession[i]))
+        final long waitMs = parked.waitMs(batchBuffer, offset, length);
+        if (waitMs > 0 && parked.isEmptyClaimReply(replyBuffer, at, replyLen) && sessions.isOpen(itemSession[i]))
         {
-            final ParkedClaim previous = itemParked[i];
+            final ParkedClaims.Parked previous = itemParked[i];
             final long deadline = previous != null ? previous.deadline : saturatingAdd(batchTime, waitMs);
             if (deadline > batchTime)
             {
-                parked.add(previous != null ? previous : park(itemSession[i], itemCorrelation[i], deadline, offset, length));
+                if (previous != null)
+                {
+                    parked.repark(previous);
+                }
+                else
+                {
+                    parked.park(itemSession[i], itemCorrelation[i], deadline, batchBuffer, offset, length);
+                }
                 return;
             }
         }
@@ -547,93 +494,17 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
-    private long claimWait(final int offset, final int length)
+    private void reissue(final ParkedClaims.Parked c)
     {
-        header.wrap(batchBuffer, offset);
-        if (header.templateId() != ClaimDecoder.TEMPLATE_ID || header.schemaId() != ClaimDecoder.SCHEMA_ID ||
-            length < MessageHeaderDecoder.ENCODED_LENGTH + ClaimDecoder.BLOCK_LENGTH)
-        {
-            return 0;
-        }
-        claimDecoder.wrap(batchBuffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(),
-            header.version());
-        return claimDecoder.waitMs();
+        final byte[] command = c.command();
+        batchBuffer.putBytes(batch.commandOffset(), command);
+        addCommand(c.sessionId, c.correlationId, command.length, c);
     }
 
-    private boolean claimReplyIsEmpty(final int at, final int length)
+    private void answerEmpty(final ParkedClaims.Parked c)
     {
-        header.wrap(replyBuffer, at);
-        if (header.templateId() != ClaimReplyDecoder.TEMPLATE_ID || length < MessageHeaderDecoder.ENCODED_LENGTH)
-        {
-            return false;
-        }
-        claimReplyDecoder.wrap(replyBuffer, at + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(),
-            header.version());
-        return claimReplyDecoder.states().count() == 0;
-    }
-
-    private ParkedClaim park(final long session, final long correlation, final long deadline, final int offset,
-        final int length)
-    {
-        header.wrap(batchBuffer, offset);
-        claimDecoder.wrap(batchBuffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(),
-            header.version());
-        final List<String> names = new ArrayList<>();
-        final ClaimDecoder.NodeNamesDecoder group = claimDecoder.nodeNames();
-        while (group.hasNext())
-        {
-            group.next();
-            names.add(group.nodeName());
-        }
-        final String namespace = claimDecoder.namespaceName();
-        final byte[] bytes = new byte[length];
-        batchBuffer.getBytes(offset, bytes);
-        return new ParkedClaim(session, correlation, deadline, namespace, names.toArray(new String[0]), bytes);
-    }
-
-    private int reissueParkedClaims()
-    {
-        if (readyWork.isEmpty() || parked.isEmpty())
-        {
-            readyWork.clear();
-            return 0;
-        }
-        int reissued = 0;
-        for (int p = parked.size() - 1; p >= 0; p--)
-        {
-            final ParkedClaim c = parked.get(p);
-            for (int r = 0; r < readyWork.size(); r += 2)
-            {
-                if (c.wants(readyWork.get(r), readyWork.get(r + 1)))
-                {
-                    parked.remove(p);
-                    batchBuffer.putBytes(batch.commandOffset(), c.command);
-                    addCommand(c.session, c.correlation, c.command.length, c);
-                    reissued++;
-                    break;
-                }
-            }
-        }
-        readyWork.clear();
-        return reissued;
-    }
-
-    private int expireParkedClaims(final long now)
-    {
-        int expired = 0;
-        for (int p = parked.size() - 1; p >= 0; p--)
-        {
-            final ParkedClaim c = parked.get(p);
-            if (c.deadline <= now)
-            {
-                parked.remove(p);
-                final int at = replyPosition;
-                stageReply(c.session, c.correlation, at, replies.claimed(replyBuffer, at,
-                    EMPTY_CLAIM));
-                expired++;
-            }
-        }
-        return expired;
+        final int at = replyPosition;
+        stageReply(c.sessionId, c.correlationId, at, replies.claimed(replyBuffer, at, EMPTY_CLAIM));
     }
 
     private void stageReply(final long session, final long correlation, final int offset, final int length)
@@ -658,40 +529,9 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     {
         for (int i = 0; i < replyCount; i++)
         {
-            final ReplySink sink = sinks.get(replySession[i]);
-            if (sink == null)
-            {
-                continue; // the session closed while its request was in flight
-            }
-            sink.onReply(replyCorrelation[i], replyBuffer, replyOffset[i], replyLength[i]);
-            if (!touched.contains(sink))
-            {
-                touched.add(sink);
-            }
+            sessions.send(replySession[i], replyCorrelation[i], replyBuffer, replyOffset[i], replyLength[i]);
         }
-        for (int i = 0; i < touched.size(); i++)
-        {
-            touched.get(i).onFlush();
-        }
-        touched.clear();
-    }
-
-    private void drainSessionEvents()
-    {
-        Object[] e;
-        while ((e = sessionEvents.poll()) != null)
-        {
-            final long session = (Long)e[0];
-            if (e[1] != null)
-            {
-                sinks.put(session, (ReplySink)e[1]);
-            }
-            else
-            {
-                sinks.remove(session);
-                parked.removeIf(c -> c.session == session);
-            }
-        }
+        sessions.flush();
     }
 
     private void ensureItemCapacity()

@@ -3,6 +3,8 @@ package io.exostate.transport.http;
 import io.exostate.core.codec.CommandEncoder;
 import io.exostate.core.codec.QueryEncoder;
 import io.exostate.core.codec.ReplyDecoder;
+import io.exostate.core.codec.sbe.MessageHeaderDecoder;
+import io.exostate.core.codec.sbe.TransportErrorDecoder;
 import io.exostate.core.loop.CommandGateway;
 import io.exostate.core.loop.ReplySink;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -17,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The HTTP API's door to the engine: one gateway session shared by every HTTP connection, and a map from
@@ -81,14 +84,18 @@ final class EngineCalls implements ReplySink
     }
 
     private final CommandGateway gateway;
+    /** A member id to the base URL of its HTTP API ({@code http://host:port}), or null when unknown. */
+    private final Function<String, String> leaderUrl;
     private final long sessionId;
     private final long timeoutMs;
     private final AtomicLong nextCorrelationId = new AtomicLong();
     private final Map<Long, Call> calls = new ConcurrentHashMap<>();
 
-    EngineCalls(final CommandGateway gateway, final long sessionId, final long timeoutMs)
+    EngineCalls(final CommandGateway gateway, final long sessionId, final long timeoutMs,
+        final Function<String, String> leaderUrl)
     {
         this.gateway = gateway;
+        this.leaderUrl = leaderUrl;
         this.sessionId = sessionId;
         this.timeoutMs = timeoutMs;
     }
@@ -165,6 +172,9 @@ final class EngineCalls implements ReplySink
                     exchange.detail(413, "Request too large: the command exceeds " + gateway.maxMessageLength() +
                         " bytes");
                     break;
+                case NOT_LEADER:
+                    notLeader(exchange);
+                    break;
                 default:
                     exchange.detail(503, "Service unavailable: the engine is not serving");
                     break;
@@ -191,9 +201,31 @@ final class EngineCalls implements ReplySink
         // Every reply was already handed to its event loop; each response is flushed when written.
     }
 
+    /** A 307 to the same URI on the leader, or a 503 to retry when no leader is known (an election). */
+    private void notLeader(final Exchange exchange)
+    {
+        final String leader = gateway.leaderId();
+        final String base = leader == null ? null : leaderUrl.apply(leader);
+        if (base == null)
+        {
+            exchange.detail(503, "Service unavailable: this node does not lead the cluster and no leader is known " +
+                "yet; retry shortly");
+            return;
+        }
+        exchange.redirect(base + exchange.uri());
+    }
+
     private void complete(final Call call, final byte[] reply)
     {
         cancelTimeout(call);
+        if (isTransportError(reply))
+        {
+            // Written by the cluster gateway: leadership moved while the request was in flight. Its outcome is
+            // unknown, as with a 504; the client retries (Exosphere's SDK does for 5xx).
+            call.exchange.detail(503, "Service unavailable: leadership moved while the request was in flight; " +
+                "it may or may not have been applied, retry it");
+            return;
+        }
         final Object decoded = DECODERS.get().decode(new UnsafeBuffer(reply), 0, reply.length);
         call.exchange.run(() -> call.onReply.accept(decoded));
     }
@@ -206,6 +238,17 @@ final class EngineCalls implements ReplySink
             call.exchange.detail(504, "Request timed out: the engine did not answer within " + timeoutMs +
                 " ms; the command may still have been applied");
         }
+    }
+
+    private static boolean isTransportError(final byte[] reply)
+    {
+        if (reply.length < MessageHeaderDecoder.ENCODED_LENGTH)
+        {
+            return false;
+        }
+        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(new UnsafeBuffer(reply), 0);
+        return header.templateId() == TransportErrorDecoder.TEMPLATE_ID &&
+            header.schemaId() == TransportErrorDecoder.SCHEMA_ID;
     }
 
     private static void cancelTimeout(final Call call)

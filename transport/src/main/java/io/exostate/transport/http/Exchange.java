@@ -44,6 +44,7 @@ final class Exchange
     private final String requestId;
     private final String origin;
     private final boolean keepAlive;
+    private String uri = "/";
     private boolean responded;
     private String[] params;
     private JsonNode body;
@@ -62,6 +63,18 @@ final class Exchange
         this.requestId = requestId;
         this.origin = origin;
         this.keepAlive = keepAlive;
+    }
+
+    /** The request's URI (path and query), for redirects to another node. */
+    Exchange uri(final String v)
+    {
+        uri = v;
+        return this;
+    }
+
+    String uri()
+    {
+        return uri;
     }
 
     EventLoop eventLoop()

@@ -53,7 +53,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter implements Excha
         final Exchange exchange = new Exchange(ctx, this, cors,
             RequestIds.keepOrGenerate(request.headers().get(RequestIds.HEADER)),
             request.headers().get(HttpHeaderNames.ORIGIN),
-            valid && HttpUtil.isKeepAlive(request));
+            valid && HttpUtil.isKeepAlive(request)).uri(request.uri());
         try
         {
             if (!valid)

@@ -57,13 +57,17 @@ final class HttpApiRoutes
     private final long leaseMs;
     private final int maxClaimBatch;
 
+    private final java.util.function.Supplier<java.util.Map<String, Object>> status;
+
     HttpApiRoutes(
         final EngineCalls calls,
         final SecretsCipher cipher,
         final String apiKey,
         final long leaseMs,
-        final int maxClaimBatch)
+        final int maxClaimBatch,
+        final java.util.function.Supplier<java.util.Map<String, Object>> status)
     {
+        this.status = status;
         this.calls = calls;
         this.cipher = cipher;
         this.apiKey = apiKey.getBytes(StandardCharsets.UTF_8);
@@ -106,7 +110,7 @@ final class HttpApiRoutes
                 return;
             }
         }
-        if (route != Router.Route.HEALTH && !authorized(request))
+        if (route != Router.Route.HEALTH && route != Router.Route.STATUS && !authorized(request))
         {
             ex.detail(401, "Invalid API key");
             return;
@@ -115,6 +119,7 @@ final class HttpApiRoutes
         switch (route)
         {
             case HEALTH -> health(ex);
+            case STATUS -> status(ex);
             case LIST_NAMESPACES -> listNamespaces(ex);
             case REGISTER_NODES -> registerNodes(ex);
             case LIST_NODES -> listNodes(ex);
@@ -189,6 +194,33 @@ final class HttpApiRoutes
         {
             g.writeStartObject();
             g.writeStringField("message", "OK");
+            g.writeEndObject();
+        });
+    }
+
+    /** The node's role and progress (no key: it reveals no workflow data), for operators and scripts/cluster. */
+    private void status(final Exchange ex)
+    {
+        final java.util.Map<String, Object> fields = status.get();
+        ex.json(200, g ->
+        {
+            g.writeStartObject();
+            for (final java.util.Map.Entry<String, Object> e : fields.entrySet())
+            {
+                final Object v = e.getValue();
+                if (v instanceof Number n)
+                {
+                    g.writeNumberField(e.getKey(), n.longValue());
+                }
+                else if (v == null)
+                {
+                    g.writeNullField(e.getKey());
+                }
+                else
+                {
+                    g.writeStringField(e.getKey(), v.toString());
+                }
+            }
             g.writeEndObject();
         });
     }

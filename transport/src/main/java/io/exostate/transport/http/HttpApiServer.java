@@ -56,9 +56,10 @@ public final class HttpApiServer implements AutoCloseable
     private HttpApiServer(final Context context, final CommandGateway gateway)
     {
         this.context = context;
-        this.calls = new EngineCalls(gateway, context.sessionId(), context.requestTimeoutMs());
+        this.calls = new EngineCalls(gateway, context.sessionId(), context.requestTimeoutMs(),
+            context.leaderUrl());
         final HttpApiRoutes routes = new HttpApiRoutes(calls, new SecretsCipher(context.secretsKey()),
-            context.apiKey(), context.leaseMs(), context.maxClaimBatch());
+            context.apiKey(), context.leaseMs(), context.maxClaimBatch(), context.status());
         final Cors cors = new Cors(context.corsOrigins());
         calls.open();
         this.group = new MultiThreadIoEventLoopGroup(context.ioThreads(), NioIoHandler.newFactory());
@@ -201,6 +202,8 @@ public final class HttpApiServer implements AutoCloseable
         private int ioThreads = IO_THREADS_DEFAULT;
         private long sessionId = SESSION_ID_DEFAULT;
         private int maxClaimBatch = EngineConfig.DEFAULT.maxClaimBatch();
+        private java.util.function.Function<String, String> leaderUrl = id -> null;
+        private java.util.function.Supplier<java.util.Map<String, Object>> status = () -> java.util.Map.of("mode", "single");
 
         public Context port(final int port)
         {
@@ -333,6 +336,33 @@ public final class HttpApiServer implements AutoCloseable
         }
 
         /** The engine's {@code EngineConfig.maxClaimBatch}: an enqueue asks for at most this many states. */
+        /**
+         * In a cluster: maps a member id to the base URL of its HTTP API ({@code http://host:port}); a request
+         * reaching a follower is answered 307 to the same path on the leader. Default: no member known (503).
+         */
+        public Context leaderUrl(final java.util.function.Function<String, String> leaderUrl)
+        {
+            this.leaderUrl = leaderUrl;
+            return this;
+        }
+
+        public java.util.function.Function<String, String> leaderUrl()
+        {
+            return leaderUrl;
+        }
+
+        /** What {@code GET /status} answers (a JSON object of strings and numbers); default {@code {"mode":"single"}}. */
+        public Context status(final java.util.function.Supplier<java.util.Map<String, Object>> status)
+        {
+            this.status = status;
+            return this;
+        }
+
+        public java.util.function.Supplier<java.util.Map<String, Object>> status()
+        {
+            return status;
+        }
+
         public Context maxClaimBatch(final int maxClaimBatch)
         {
             this.maxClaimBatch = maxClaimBatch;

@@ -14,6 +14,7 @@ final class Router
     enum Route
     {
         HEALTH("GET", "/health", false),
+        STATUS("GET", "/status", false),
         LIST_NAMESPACES("GET", "/v0/namespaces", false),
         REGISTER_NODES("PUT", "/v0/namespace/{namespace_name}/nodes/", true),
         LIST_NODES("GET", "/v0/namespace/{namespace_name}/nodes/", false),
