@@ -303,6 +303,7 @@ public final class Runtime implements AutoCloseable
         claimBackoff.reset();
         for (final ClaimedState state : states)
         {
+            observe(o -> o.claimed(state));
             if (stopping)
             {
                 // Claimed by a long-poll that was parked when closing began: hand it straight back.
@@ -400,6 +401,7 @@ public final class Runtime implements AutoCloseable
 
     private void onAnswered(final PendingReport p, final Object reply, final Throwable failure)
     {
+        observe(o -> o.answered(p.report, reply, failure));
         final boolean heartbeat = p.report instanceof Report.Heartbeat;
         if (failure == null)
         {
@@ -684,6 +686,24 @@ public final class Runtime implements AutoCloseable
     // Helpers
     // ------------------------------------------------------------------------------------------------------------
 
+    /** Calls the observer, if any; what it throws is logged, never let into the runtime's bookkeeping. */
+    private void observe(final java.util.function.Consumer<Observer> call)
+    {
+        final Observer o = ctx.observer();
+        if (o == null)
+        {
+            return;
+        }
+        try
+        {
+            call.accept(o);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("runtime " + ctx.runtimeName() + ": the observer failed", ex);
+        }
+    }
+
     private void stopThreads()
     {
         workers.shutdownNow();
@@ -798,6 +818,28 @@ public final class Runtime implements AutoCloseable
     }
 
     /**
+     * Sees what a runtime claims and what the server answers to its reports: for a test that records a client-side
+     * history, or for metrics. Called on the runtime's agent thread, so keep it quick; an exception it throws is
+     * logged and ignored.
+     */
+    public interface Observer
+    {
+        /** A state this runtime claimed, as the claim reply handed it over (before it runs). */
+        default void claimed(final ClaimedState state)
+        {
+        }
+
+        /**
+         * The answer to one sending of a report (a report sent again gets another call): the reply (for example
+         * {@code Replies.Executed}) and a null failure, or a null reply and the failure (an {@link ExoException}
+         * for a refusal such as {@code STALE_TOKEN}, or a lost connection).
+         */
+        default void answered(final Report report, final Object reply, final Throwable failure)
+        {
+        }
+    }
+
+    /**
      * The configuration of a {@link Runtime}. {@link #conclude()} checks the values and fails fast with a precise
      * message; {@link Runtime#start} concludes a copy and logs the effective values. Not thread safe: fill it in on
      * one thread, then hand it over.
@@ -825,6 +867,7 @@ public final class Runtime implements AutoCloseable
         private Duration reportWindow = REPORT_WINDOW_DEFAULT;
         private Duration closeTimeout = CLOSE_TIMEOUT_DEFAULT;
         private Duration releaseTimeout = RELEASE_TIMEOUT_DEFAULT;
+        private Observer observer;
 
         /** A copy with the same values (and a copy of the client context). */
         public Context copy()
@@ -841,6 +884,7 @@ public final class Runtime implements AutoCloseable
             c.reportWindow = reportWindow;
             c.closeTimeout = closeTimeout;
             c.releaseTimeout = releaseTimeout;
+            c.observer = observer;
             return c;
         }
 
@@ -1033,6 +1077,18 @@ public final class Runtime implements AutoCloseable
         public Context releaseTimeout(final Duration releaseTimeout)
         {
             this.releaseTimeout = releaseTimeout;
+            return this;
+        }
+
+        /** Sees the claims and report answers (see {@link Observer}); null for none. */
+        public Observer observer()
+        {
+            return observer;
+        }
+
+        public Context observer(final Observer observer)
+        {
+            this.observer = observer;
             return this;
         }
 

@@ -151,6 +151,49 @@ abstract class RuntimeTest
     }
 
     @Test
+    void shouldShowClaimsAndReportAnswersToItsObserverAndSurviveAnObserverThatThrows()
+    {
+        final ConcurrentLinkedQueue<io.exostate.core.codec.ClaimedState> claimed = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Object[]> answered = new ConcurrentLinkedQueue<>();
+        final Runtime.Observer observer = new Runtime.Observer()
+        {
+            @Override
+            public void claimed(final io.exostate.core.codec.ClaimedState state)
+            {
+                claimed.add(state);
+                throw new IllegalStateException("an observer bug must not stop the runtime");
+            }
+
+            @Override
+            public void answered(final Report report, final Object reply, final Throwable failure)
+            {
+                answered.add(new Object[]{report, reply, failure});
+            }
+        };
+        startRuntime(runtimeContext(server.port(), "observed",
+            Node.named("Echo").inputs("x").outputs("x").single((in, s) -> map("x", in.get("x"))))
+            .observer(observer));
+        upsert(graph("observed", node("e", "Echo", map("x", "seed"))));
+
+        final String runId = client.trigger("observed", map("x", "1"), Map.of(), 0);
+
+        awaitRun(client, runId, "SUCCESS", RUN_TIMEOUT);
+        assertThat(claimed).singleElement().satisfies(c ->
+        {
+            assertThat(c.runId()).isEqualTo(runId);
+            assertThat(c.nodeName()).isEqualTo("Echo");
+        });
+        final long token = claimed.peek().claimToken();
+        TestSupport.await("the executed answer observed", RUN_TIMEOUT, () -> !answered.isEmpty());
+        assertThat(answered).singleElement().satisfies(a ->
+        {
+            assertThat(a[0]).isEqualTo(new Report.Executed(claimed.peek().stateId(), token, List.of(map("x", "1"))));
+            assertThat(a[1]).isInstanceOf(io.exostate.core.engine.Replies.Executed.class);
+            assertThat(a[2]).isNull();
+        });
+    }
+
+    @Test
     void shouldRetryErroredStateAfterTheRetryDelay()
     {
         final AtomicInteger attempts = new AtomicInteger();
