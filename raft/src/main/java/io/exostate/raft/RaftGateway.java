@@ -51,19 +51,20 @@ import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 /**
- * The leader's batcher (a first version): the {@link CommandGateway} of a cluster node. I/O threads {@link #offer}
- * encoded commands and queries into an {@link IngressRing} (an Agrona many-to-one ring), as with the single-node loop; one agent
+ * The leader's batcher: the {@link CommandGateway} of a cluster member. I/O threads {@link #offer} encoded commands
+ * and queries into an {@link IngressRing} (an Agrona many-to-one ring), as with the single-node loop; one agent
  * thread drains up to {@link Context#maxBatch} commands (at most {@link Context#maxBatchBytes}) into one
  * {@code Batch} ({@link BatchWriter}), stamps it with {@code max(now, last applied batch time, last stamped time)}
- * (the only clock read) and proposes it as <b>one Raft entry</b> through a {@link RaftClient} of the group
- * ({@code async().send}), keeping up to {@link Context#maxInFlight} entries and queries in flight. Group commit
- * follows from load: while entries are in flight the ring fills, and the next batch takes all of it.
+ * (the only clock read) and proposes it as <b>one Raft entry</b>, straight to this member's Ratis server
+ * ({@link Submission#DIRECT}) or through a {@link RaftClient} of the group ({@link Submission#CLIENT}), keeping up
+ * to {@link Context#maxInFlight} entries and queries in flight. Group commit follows from load: while entries are
+ * in flight the ring fills, and the next batch takes all of it.
  * <p>
  * When an entry's reply comes back (the {@link BatchReplies} of the applied batch) the agent hands each reply to
  * its session's {@link ReplySink} and flushes each touched session once per dispatch round. Items are dispatched in
  * the order they were proposed, so a session gets its replies in the order it offered its messages.
  * <p>
- * <b>Queries</b> go through {@code async().sendReadAfterWrite}: with the servers' read option LINEARIZABLE the
+ * <b>Queries</b> are read-after-write requests: with the servers' read option LINEARIZABLE the
  * leader answers at a read index that is at least its commit index at the time (a heartbeat round confirms it
  * still leads) and at least the index of every entry this gateway proposed before the query, so a query sees every
  * command offered before it. A command batch open when a query arrives is proposed first.
@@ -75,7 +76,7 @@ import java.util.function.Predicate;
  * <b>Not the leader:</b> on a node that does not lead, {@link #offer} answers {@link Offer#NOT_LEADER} and
  * {@link #leaderId()} names the leader this node knows of (null during an election); the edge turns that into a
  * {@code TransportError} NOT_LEADER with the leader's binary address, or an HTTP 307. A request whose outcome is
- * unknown (its entry failed after the Raft client's retries, or the gateway closed with it in flight) is answered
+ * unknown (its entry failed: this member stopped leading, or the Raft client gave up retrying; or the gateway closed with it in flight) is answered
  * with NOT_LEADER too: the client retries it on the leader, and the engine's idempotent reports and claim request
  * ids make the retry safe.
  * <p>
