@@ -76,9 +76,9 @@ import java.util.function.Predicate;
  * <b>Not the leader:</b> on a node that does not lead, {@link #offer} answers {@link Offer#NOT_LEADER} and
  * {@link #leaderId()} names the leader this node knows of (null during an election); the edge turns that into a
  * {@code TransportError} NOT_LEADER with the leader's binary address, or an HTTP 307. A request whose outcome is
- * unknown (its entry failed: this member stopped leading, or the Raft client gave up retrying; or the gateway closed with it in flight) is answered
- * with NOT_LEADER too: the client retries it on the leader, and the engine's idempotent reports and claim request
- * ids make the retry safe.
+ * unknown (its entry failed because this member stopped leading or the Raft client gave up retrying, or the gateway
+ * closed with it in flight) is answered with NOT_LEADER too: the client retries it on the leader, and the engine's
+ * idempotent reports and claim request ids make the retry safe.
  * <p>
  * <b>Long-poll claims</b> park here, on the leader, outside the engine: a claim with {@code waitMs > 0} whose
  * committed answer holds no states is kept with the log index of that answer. The state machine records, per
