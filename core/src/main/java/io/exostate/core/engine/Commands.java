@@ -22,6 +22,9 @@ public interface Commands
 {
     long NO_TOKEN = 0;
 
+    /** The {@code clientId} of a claim that asks for no deduplication. */
+    long NO_CLIENT = 0;
+
     Replies.Register registerNodes(long now, String namespace, String runtimeName, List<NodeRegistration> nodes);
 
     Replies.Upsert upsertGraph(long now, GraphSpec spec);
@@ -43,8 +46,22 @@ public interface Commands
      * Claims up to {@code max} ready states of the given node names in {@code namespace}, FIFO by (enqueue_after,
      * creation order) across those names. {@code leaseMs} > 0 puts each claimed state under a lease.
      * The reply is a flyweight owned by the engine (see {@link ClaimReply}).
+     * <p>
+     * {@code clientId} (a client's random id) and {@code requestId} (its claim counter, > 0) name the claim, so that
+     * a claim sent again is recognisable; {@code clientId} 0 with {@code requestId} 0 names none (HTTP runtimes, old
+     * callers). Other combinations are rejected.
      */
-    ClaimReply claim(long now, String namespace, String[] nodeNames, int nodeCount, int max, long leaseMs);
+    ClaimReply claim(
+        long now, String namespace, String[] nodeNames, int nodeCount, int max, long leaseMs, long clientId,
+        long requestId);
+
+    /** A claim without a request id: never deduplicated. */
+    default ClaimReply claim(
+        final long now, final String namespace, final String[] nodeNames, final int nodeCount, final int max,
+        final long leaseMs)
+    {
+        return claim(now, namespace, nodeNames, nodeCount, max, leaseMs, NO_CLIENT, 0);
+    }
 
     /**
      * Reports a claimed state executed. {@code outputs} holds a {@link Payloads} list of maps at

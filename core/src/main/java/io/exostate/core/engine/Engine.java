@@ -397,7 +397,14 @@ public final class Engine implements Commands
 
     @Override
     public ClaimReply claim(
-        final long now, final String namespace, final String[] nodeNames, final int nodeCount, final int max, final long leaseMs)
+        final long now,
+        final String namespace,
+        final String[] nodeNames,
+        final int nodeCount,
+        final int max,
+        final long leaseMs,
+        final long clientId,
+        final long requestId)
     {
         begin(now);
         final ClaimReply reply = claimReply;
@@ -413,6 +420,14 @@ public final class Engine implements Commands
         {
             reply.reject(new Rejection(RejectCode.INVALID_REQUEST, "Expected a lease >= 0 and node names, but got lease " +
                 leaseMs + " and " + nodeCount + " node names"));
+            finish();
+            return reply;
+        }
+        if (clientId == NO_CLIENT ? requestId != 0 : requestId <= 0)
+        {
+            reply.reject(new Rejection(RejectCode.INVALID_REQUEST, clientId == NO_CLIENT ?
+                "Expected request id 0 in a claim without a client id, but got " + requestId :
+                "Expected a request id > 0 in a claim of client " + clientId + ", but got " + requestId));
             finish();
             return reply;
         }
