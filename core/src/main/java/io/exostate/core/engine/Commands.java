@@ -47,9 +47,13 @@ public interface Commands
      * creation order) across those names. {@code leaseMs} > 0 puts each claimed state under a lease.
      * The reply is a flyweight owned by the engine (see {@link ClaimReply}).
      * <p>
-     * {@code clientId} (a client's random id) and {@code requestId} (its claim counter, > 0) name the claim, so that
-     * a claim sent again is recognisable; {@code clientId} 0 with {@code requestId} 0 names none (HTTP runtimes, old
-     * callers). Other combinations are rejected.
+     * {@code clientId} and {@code requestId} make the claim idempotent, so a client may send it again when it does
+     * not know whether it was applied (a leader died before answering): the engine remembers, per client, its latest
+     * request that handed out states and those states. The same request again hands out nothing new and answers those
+     * of its states that are still claimed under its tokens; an older request answers no states; a newer one claims
+     * normally and replaces the memory. A client's memory is dropped once its latest claim is older than
+     * {@link EngineConfig#claimRequestWindowMs()}. {@code clientId} 0 with {@code requestId} 0 claims without
+     * deduplication (HTTP runtimes, old callers); a non-zero {@code clientId} needs a {@code requestId} > 0.
      */
     ClaimReply claim(
         long now, String namespace, String[] nodeNames, int nodeCount, int max, long leaseMs, long clientId,
