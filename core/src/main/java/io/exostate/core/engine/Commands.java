@@ -50,9 +50,10 @@ public interface Commands
      * {@code clientId} and {@code requestId} make the claim idempotent, so a client may send it again when it does
      * not know whether it was applied (a leader died before answering): the engine remembers, per client, its latest
      * request that handed out states and those states. The same request again hands out nothing new and answers those
-     * of its states that are still claimed under its tokens; an older request answers no states; a newer one claims
-     * normally and replaces the memory. A client's memory is dropped once its latest claim is older than
-     * {@link EngineConfig#claimRequestWindowMs()}. {@code clientId} 0 with {@code requestId} 0 claims without
+     * of its states that are still claimed under its tokens (in its namespace); an older request answers no states; a
+     * newer one claims normally and, when it hands out states, replaces the memory. A claim that hands out nothing
+     * is not remembered. A client's memory is dropped once {@link EngineConfig#claimRequestWindowMs()} of command
+     * time passed since its latest remembered claim. {@code clientId} 0 with {@code requestId} 0 claims without
      * deduplication (HTTP runtimes, old callers); a non-zero {@code clientId} needs a {@code requestId} > 0.
      */
     ClaimReply claim(
