@@ -29,7 +29,9 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -49,19 +51,20 @@ import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 /**
- * The leader's batcher (a first version): the {@link CommandGateway} of a cluster node. I/O threads {@link #offer}
- * encoded commands and queries into an {@link IngressRing} (an Agrona many-to-one ring), as with the single-node loop; one agent
+ * The leader's batcher: the {@link CommandGateway} of a cluster member. I/O threads {@link #offer} encoded commands
+ * and queries into an {@link IngressRing} (an Agrona many-to-one ring), as with the single-node loop; one agent
  * thread drains up to {@link Context#maxBatch} commands (at most {@link Context#maxBatchBytes}) into one
  * {@code Batch} ({@link BatchWriter}), stamps it with {@code max(now, last applied batch time, last stamped time)}
- * (the only clock read) and proposes it as <b>one Raft entry</b> through a {@link RaftClient} of the group
- * ({@code async().send}), keeping up to {@link Context#maxInFlight} entries and queries in flight. Group commit
- * follows from load: while entries are in flight the ring fills, and the next batch takes all of it.
+ * (the only clock read) and proposes it as <b>one Raft entry</b>, straight to this member's Ratis server
+ * ({@link Submission#DIRECT}) or through a {@link RaftClient} of the group ({@link Submission#CLIENT}), keeping up
+ * to {@link Context#maxInFlight} entries and queries in flight. Group commit follows from load: while entries are
+ * in flight the ring fills, and the next batch takes all of it.
  * <p>
  * When an entry's reply comes back (the {@link BatchReplies} of the applied batch) the agent hands each reply to
  * its session's {@link ReplySink} and flushes each touched session once per dispatch round. Items are dispatched in
  * the order they were proposed, so a session gets its replies in the order it offered its messages.
  * <p>
- * <b>Queries</b> go through {@code async().sendReadAfterWrite}: with the servers' read option LINEARIZABLE the
+ * <b>Queries</b> are read-after-write requests: with the servers' read option LINEARIZABLE the
  * leader answers at a read index that is at least its commit index at the time (a heartbeat round confirms it
  * still leads) and at least the index of every entry this gateway proposed before the query, so a query sees every
  * command offered before it. A command batch open when a query arrives is proposed first.
@@ -73,9 +76,9 @@ import java.util.function.Predicate;
  * <b>Not the leader:</b> on a node that does not lead, {@link #offer} answers {@link Offer#NOT_LEADER} and
  * {@link #leaderId()} names the leader this node knows of (null during an election); the edge turns that into a
  * {@code TransportError} NOT_LEADER with the leader's binary address, or an HTTP 307. A request whose outcome is
- * unknown (its entry failed after the Raft client's retries, or the gateway closed with it in flight) is answered
- * with NOT_LEADER too: the client retries it on the leader, and the engine's idempotent reports and claim request
- * ids make the retry safe.
+ * unknown (its entry failed because this member stopped leading or the Raft client gave up retrying, or the gateway
+ * closed with it in flight) is answered with NOT_LEADER too: the client retries it on the leader, and the engine's
+ * idempotent reports and claim request ids make the retry safe.
  * <p>
  * <b>Long-poll claims</b> park here, on the leader, outside the engine: a claim with {@code waitMs > 0} whose
  * committed answer holds no states is kept with the log index of that answer. The state machine records, per
@@ -123,6 +126,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         private EpochClock clock = SystemEpochClock.INSTANCE;
         private IdleStrategy idleStrategy;
         private Function<String, String> leaderAddress = id -> null;
+        private Submission submission = Submission.fromProperty();
 
         /** Ring buffer capacity in bytes, a power of two (default 16 MiB). */
         public Context ringCapacity(final int v)
@@ -174,6 +178,16 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         {
             retryAttempts = attempts;
             retrySleepMs = sleepMs;
+            return this;
+        }
+
+        /**
+         * How entries and queries reach Ratis (default {@link Submission#DIRECT}): straight into this node's
+         * server, or through a gRPC {@code RaftClient} of the group (kept to compare the two in benchmarks).
+         */
+        public Context submission(final Submission v)
+        {
+            submission = v;
             return this;
         }
 
@@ -266,10 +280,41 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
                 ", maxInFlight=" + maxInFlight +
                 ", requestTimeoutMs=" + requestTimeoutMs +
                 ", retry=" + retryAttempts + "x" + retrySleepMs + "ms" +
+                ", submission=" + submission +
                 ", tickIntervalMs=" + tickIntervalMs +
                 ", failureBackoffMs=" + failureBackoffMs +
                 ", idleStrategy=" + idleStrategy +
                 '}';
+        }
+    }
+
+    /** How the gateway hands entries and queries to Ratis. */
+    public enum Submission
+    {
+        /**
+         * {@code RaftServer.submitClientRequestAsync} on this node: no serialization, no loopback hop, no client
+         * threads. A request fails as soon as this node stops leading (NotLeaderException), and its sessions are
+         * answered NOT_LEADER; the runtime resends to the new leader.
+         */
+        DIRECT,
+        /**
+         * A gRPC {@code RaftClient} of the group, which retries on a new leader itself ({@link Context#retry},
+         * {@link Context#requestTimeoutMs}); one more serialization and a loopback round trip per entry.
+         */
+        CLIENT;
+
+        /** System property {@code exostate.raft.submission}: direct (default) or client. */
+        public static final String PROPERTY = "exostate.raft.submission";
+
+        static Submission fromProperty()
+        {
+            final String v = System.getProperty(PROPERTY, "direct");
+            return switch (v)
+            {
+                case "direct" -> DIRECT;
+                case "client" -> CLIENT;
+                default -> throw new IllegalArgumentException(PROPERTY + " must be direct or client, but is " + v);
+            };
         }
     }
 
@@ -308,6 +353,9 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     private final RaftNode node;
     private final EngineStateMachine stateMachine;
     private final RaftClient client;
+    private final RaftServer server;
+    private final ClientId directClientId = ClientId.randomId();
+    private long nextCallId = 1;
     private final IngressRing ingress;
     private final BatchWriter batch = new BatchWriter();
     private final ExpandableArrayBuffer batchBuffer = new ExpandableArrayBuffer(64 * 1024);
@@ -353,7 +401,8 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         this.node = node;
         this.stateMachine = node.stateMachine();
         this.ingress = new IngressRing(ctx.ringCapacity);
-        this.client = RaftClient.newBuilder()
+        this.server = node.server();
+        this.client = ctx.submission == Submission.DIRECT ? null : RaftClient.newBuilder()
             .setClientId(ClientId.randomId())
             .setRaftGroup(node.group())
             .setLeaderId(node.peerId())
@@ -626,8 +675,9 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         batchOpen = false;
         final byte[] bytes = new byte[batch.length()];
         batchBuffer.getBytes(0, bytes);
-        final CompletableFuture<RaftClientReply> future =
-            client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
+        final Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
+        final CompletableFuture<RaftClientReply> future = client != null ? client.async().send(message) :
+            submit(message, RaftClientRequest.writeRequestType());
         inFlight.addLast(new InFlight(future, bytes, 0, 0, batchLongPolls));
         batchLongPolls = null;
         future.whenComplete((reply, ex) -> wake.run());
@@ -640,10 +690,33 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     {
         final byte[] bytes = new byte[length];
         buffer.getBytes(offset, bytes);
-        final CompletableFuture<RaftClientReply> future =
-            client.async().sendReadAfterWrite(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
+        final Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
+        final CompletableFuture<RaftClientReply> future = client != null ?
+            client.async().sendReadAfterWrite(message) :
+            submit(message, RaftClientRequest.readAfterWriteConsistentRequestType());
         inFlight.addLast(new InFlight(future, null, session, correlation, null));
         future.whenComplete((reply, ex) -> wake.run());
+    }
+
+    /** Hands a request straight to this node's server, as a client of the group with our own client id. */
+    private CompletableFuture<RaftClientReply> submit(final Message message, final RaftClientRequest.Type type)
+    {
+        final RaftClientRequest request = RaftClientRequest.newBuilder()
+            .setClientId(directClientId)
+            .setServerId(node.peerId())
+            .setGroupId(node.group().getGroupId())
+            .setCallId(nextCallId++)
+            .setMessage(message)
+            .setType(type)
+            .build();
+        try
+        {
+            return server.submitClientRequestAsync(request);
+        }
+        catch (final IOException ex)
+        {
+            return CompletableFuture.failedFuture(ex);
+        }
     }
 
     private int proposeTickWhenDue()
@@ -828,6 +901,10 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
             IngressRing.correlationId(buffer, index), "Expected the request to reach the leader, but the gateway of " +
             node.id() + " closed first: retry it on the leader"));
         sessions.flush();
+        if (client == null)
+        {
+            return;
+        }
         try
         {
             client.close();

@@ -542,6 +542,12 @@ public final class RaftNode implements AutoCloseable
         return group;
     }
 
+    /** The Ratis server (the leader's gateway submits to it directly). */
+    RaftServer server()
+    {
+        return server;
+    }
+
     RaftPeerId peerId()
     {
         return division.getId();

@@ -190,8 +190,11 @@ public final class ExoNode implements AutoCloseable
         return loop != null ? loop.appliedLogIndex() : raft.appliedIndex();
     }
 
-    /** What {@code GET /status} shows: mode, and for a member its id, role, term, leader, indices and digest. */
-    public Map<String, Object> status()
+    /**
+     * What {@code GET /status} shows: mode, and for a member its id, role, term, leader, indices and (when
+     * {@code digest}) the engine digest, which serializes the engine under the apply lock.
+     */
+    public Map<String, Object> status(final boolean digest)
     {
         final LinkedHashMap<String, Object> m = new LinkedHashMap<>();
         if (loop != null)
@@ -206,9 +209,14 @@ public final class ExoNode implements AutoCloseable
         m.put("term", raft.term());
         m.put("leader", raft.leaderId());
         m.put("commit_index", raft.commitIndex());
-        final EngineStateMachine.Digest digest = raft.stateMachine().digest();
-        m.put("applied_index", digest.appliedIndex());
-        m.put("digest", digest.sha256());
+        if (!digest)
+        {
+            m.put("applied_index", raft.appliedIndex());
+            return m;
+        }
+        final EngineStateMachine.Digest d = raft.stateMachine().digest();
+        m.put("applied_index", d.appliedIndex());
+        m.put("digest", d.sha256());
         return m;
     }
 

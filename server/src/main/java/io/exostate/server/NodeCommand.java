@@ -152,9 +152,11 @@ public final class NodeCommand implements Callable<Integer>
         final int apiPort = resolvePort("--http-port", httpPort, self == null ? 8000 : self.httpPort());
         final Path dir = (dataDir != null ? dataDir : self == null ? Path.of("data") : Path.of("data", self.id()))
             .toAbsolutePath().normalize();
-        if (spec != null && (apiKey == null && !env.containsKey("EXOSTATE_API_KEY") &&
-            !env.containsKey("STATE_MANAGER_SECRET") && !Files.exists(dir.resolve("api.key")) ||
-            secretsKey == null && !env.containsKey("SECRETS_ENCRYPTION_KEY") && !Files.exists(dir.resolve("secrets.key"))))
+        final boolean apiKeyGiven = apiKey != null || env.containsKey("EXOSTATE_API_KEY") ||
+            env.containsKey("STATE_MANAGER_SECRET") || Files.exists(dir.resolve("api.key"));
+        final boolean secretsKeyGiven = secretsKey != null || env.containsKey("SECRETS_ENCRYPTION_KEY") ||
+            Files.exists(dir.resolve("secrets.key"));
+        if (spec != null && !(apiKeyGiven && secretsKeyGiven))
         {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new NodeCommand()),
                 "a cluster member needs the API key and the secrets key every member shares: give --api-key and " +

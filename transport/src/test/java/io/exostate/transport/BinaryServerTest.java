@@ -212,6 +212,41 @@ class BinaryServerTest
     }
 
     @Test
+    void shouldAnswerAClaimSentAgainOnANewSessionWithTheStatesTheFirstOneClaimed() throws Exception
+    {
+        start();
+        final byte[] claim = frames.frameBytes(20, (b, o) -> frames.commands.claim(
+            b, o, NS, new String[]{"Greet"}, 1, 2, 30_000, 0, 0x5E55_1011L, 7));
+        final Claimed first;
+        try (SocketClient runtime = new SocketClient(server.port()))
+        {
+            hello(runtime);
+            registerAndUpsert(runtime);
+            for (int i = 0; i < 3; i++)
+            {
+                final String runId = "run-" + i;
+                runtime.send(frames.frameBytes(3,
+                    (b, o) -> frames.commands.trigger(b, o, NS, "greeting", runId, Map.of(), Map.of(), 0)));
+                assertThat(((Replies.Trigger)reply(runtime, 3)).rejection()).isNull();
+            }
+            runtime.send(claim);
+            first = (Claimed)reply(runtime, 20);
+            assertThat(first.states()).extracting(ClaimedState::runId).containsExactly("run-0", "run-1");
+        }
+        // The runtime lost the answer with its connection and sends the same claim on its next session.
+        try (SocketClient runtime = new SocketClient(server.port()))
+        {
+            hello(runtime);
+            runtime.send(claim);
+            assertThat(((Claimed)reply(runtime, 20)).states()).isEqualTo(first.states());
+
+            runtime.send(frames.claim(21, NS, 10, 0, "Greet"));
+            assertThat(((Claimed)reply(runtime, 21)).states()).extracting(ClaimedState::runId)
+                .as("the resend claimed nothing more").containsExactly("run-2");
+        }
+    }
+
+    @Test
     void shouldCloseAClientThatStopsReadingWithoutGrowingServerMemory() throws Exception
     {
         server = BinaryServer.start(new BinaryServer.Context()

@@ -32,6 +32,8 @@ class ProtocolExchangeTest
 {
     static final long NOW = 1_700_000_000_000L;
     static final String KEY = "k3y";
+    /** The claim's client id: a client picks a random one; this one reads easily in the hex. */
+    static final long CLIENT_ID = 0x1122_3344_5566_7788L;
 
     @Test
     void shouldMatchTheExchangeDocumentedInProtocolMd() throws Exception
@@ -76,7 +78,7 @@ class ProtocolExchangeTest
             assertThat(((Replies.Trigger)triggerReply.reply()).rejection()).isNull();
 
             final byte[] claim = frames.frameBytes(2, (b, o) -> frames.commands.claim(
-                b, o, NS, new String[]{ "Greet" }, 1, 1, 30_000, 5_000));
+                b, o, NS, new String[]{ "Greet" }, 1, 1, 30_000, 5_000, CLIENT_ID, 1));
             client.send(claim);
             final TestFrames.Frame claimReply = client.read();
             assertThat(((Claimed)claimReply.reply()).states()).hasSize(1);

@@ -173,6 +173,8 @@ public final class CommandDecoder
         in.wrap(d, offset, "Claim");
         final int max = d.max();
         final long leaseMs = d.leaseMs();
+        final long clientId = d.clientId();
+        final long requestId = d.requestId();
         final int count = in.group(d, ClaimDecoder.NodeNamesDecoder.sbeBlockLength(), "Claim.nodeNames");
         if (count > nodeNames.length)
         {
@@ -197,7 +199,7 @@ public final class CommandDecoder
         {
             return 0;
         }
-        final ClaimReply reply = target.claim(now, namespace, names, count, max, leaseMs);
+        final ClaimReply reply = target.claim(now, namespace, names, count, max, leaseMs, clientId, requestId);
         return replies.claim(replyBuffer, replyOffset, reply);
     }
 

@@ -143,7 +143,7 @@ public final class CommandEncoder
 
     /**
      * Allocation free. {@code waitMs} > 0 asks the host to park the claim (long-poll) when nothing is ready; the
-     * engine itself ignores it.
+     * engine itself ignores it. The claim carries no request id, so the engine does not deduplicate it.
      */
     public int claim(
         final MutableDirectBuffer buffer,
@@ -155,7 +155,34 @@ public final class CommandEncoder
         final long leaseMs,
         final long waitMs)
     {
-        final ClaimEncoder e = claim.wrapAndApplyHeader(buffer, offset, header).max(max).leaseMs(leaseMs).waitMs(waitMs);
+        return claim(buffer, offset, namespace, nodeNames, nodeCount, max, leaseMs, waitMs, 0, 0);
+    }
+
+    /**
+     * Allocation free. Like {@link #claim(MutableDirectBuffer, int, String, String[], int, int, long, long)}, with the
+     * claim's request id: {@code clientId} (non-zero, the same for every claim of one client) and {@code requestId}
+     * (> 0, growing with each new claim of that client, kept when the same claim is sent again). The engine answers
+     * a repeat of a client's latest request with the states the first one handed out (see {@link Commands#claim}).
+     * 0 and 0: no deduplication.
+     */
+    public int claim(
+        final MutableDirectBuffer buffer,
+        final int offset,
+        final String namespace,
+        final String[] nodeNames,
+        final int nodeCount,
+        final int max,
+        final long leaseMs,
+        final long waitMs,
+        final long clientId,
+        final long requestId)
+    {
+        final ClaimEncoder e = claim.wrapAndApplyHeader(buffer, offset, header)
+            .max(max)
+            .leaseMs(leaseMs)
+            .waitMs(waitMs)
+            .clientId(clientId)
+            .requestId(requestId);
         final ClaimEncoder.NodeNamesEncoder names = e.nodeNamesCount(Wire.count(nodeCount, "Claim.nodeNames"));
         for (int i = 0; i < nodeCount; i++)
         {

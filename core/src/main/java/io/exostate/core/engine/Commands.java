@@ -22,6 +22,9 @@ public interface Commands
 {
     long NO_TOKEN = 0;
 
+    /** The {@code clientId} of a claim that asks for no deduplication. */
+    long NO_CLIENT = 0;
+
     Replies.Register registerNodes(long now, String namespace, String runtimeName, List<NodeRegistration> nodes);
 
     Replies.Upsert upsertGraph(long now, GraphSpec spec);
@@ -43,8 +46,27 @@ public interface Commands
      * Claims up to {@code max} ready states of the given node names in {@code namespace}, FIFO by (enqueue_after,
      * creation order) across those names. {@code leaseMs} > 0 puts each claimed state under a lease.
      * The reply is a flyweight owned by the engine (see {@link ClaimReply}).
+     * <p>
+     * {@code clientId} and {@code requestId} make the claim idempotent, so a client may send it again when it does
+     * not know whether it was applied (a leader died before answering): the engine remembers, per client, its latest
+     * request that handed out states and those states. The same request again hands out nothing new and answers those
+     * of its states that are still claimed under its tokens (in its namespace); an older request answers no states; a
+     * newer one claims normally and, when it hands out states, replaces the memory. A claim that hands out nothing
+     * is not remembered. A client's memory is dropped once {@link EngineConfig#claimRequestWindowMs()} of command
+     * time passed since its latest remembered claim. {@code clientId} 0 with {@code requestId} 0 claims without
+     * deduplication (HTTP runtimes, old callers); a non-zero {@code clientId} needs a {@code requestId} > 0.
      */
-    ClaimReply claim(long now, String namespace, String[] nodeNames, int nodeCount, int max, long leaseMs);
+    ClaimReply claim(
+        long now, String namespace, String[] nodeNames, int nodeCount, int max, long leaseMs, long clientId,
+        long requestId);
+
+    /** A claim without a request id: never deduplicated. */
+    default ClaimReply claim(
+        final long now, final String namespace, final String[] nodeNames, final int nodeCount, final int max,
+        final long leaseMs)
+    {
+        return claim(now, namespace, nodeNames, nodeCount, max, leaseMs, NO_CLIENT, 0);
+    }
 
     /**
      * Reports a claimed state executed. {@code outputs} holds a {@link Payloads} list of maps at

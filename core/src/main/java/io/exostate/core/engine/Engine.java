@@ -28,7 +28,8 @@ import java.util.UUID;
  * <b>Determinism:</b> the engine never reads a clock or a random source. Time arrives with each command and
  * never goes backwards; ids, claim tokens and fanout ids come from counters; retry jitter is seeded by
  * (run, state, attempt); nothing observable depends on hash-map order (runs, states, registrations and graphs
- * are kept in insertion-ordered structures, timers and claim queues ordered by their own data).
+ * are kept in insertion-ordered structures, timers and claim queues ordered by their own data, the memory of
+ * deduplicated claims in the order it was written).
  * <p>
  * <b>Allocation:</b> claim and executed on a leaf allocate only the payload they store (the output map); the claim
  * reply is a reused flyweight and successful report replies are shared constants.
@@ -40,7 +41,7 @@ public final class Engine implements Commands
     private static final java.nio.ByteOrder LE = Payloads.LE;
 
     /** Snapshot format version: bump it when the layout changes. */
-    public static final int SNAPSHOT_VERSION = 1;
+    public static final int SNAPSHOT_VERSION = 2;
 
     final EngineConfig config;
     private EngineListener listener = EngineListener.NONE;
@@ -60,6 +61,8 @@ public final class Engine implements Commands
     final TimerQueue timers = new TimerQueue(true);
     /** Ready notifications for delayed states: they change nothing, duplicates are harmless. */
     final TimerQueue readyTimers = new TimerQueue(false);
+    /** Each client's latest deduplicated claim, forgotten after {@link EngineConfig#claimRequestWindowMs()}. */
+    final ClaimRequests claimRequests = new ClaimRequests();
 
     private final ClaimReply claimReply = new ClaimReply();
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(512);
@@ -120,6 +123,7 @@ public final class Engine implements Commands
             time = now;
         }
         commandSeq++;
+        claimRequests.expire(time, config.claimRequestWindowMs());
         return fireTimers();
     }
 
@@ -397,7 +401,14 @@ public final class Engine implements Commands
 
     @Override
     public ClaimReply claim(
-        final long now, final String namespace, final String[] nodeNames, final int nodeCount, final int max, final long leaseMs)
+        final long now,
+        final String namespace,
+        final String[] nodeNames,
+        final int nodeCount,
+        final int max,
+        final long leaseMs,
+        final long clientId,
+        final long requestId)
     {
         begin(now);
         final ClaimReply reply = claimReply;
@@ -413,6 +424,26 @@ public final class Engine implements Commands
         {
             reply.reject(new Rejection(RejectCode.INVALID_REQUEST, "Expected a lease >= 0 and node names, but got lease " +
                 leaseMs + " and " + nodeCount + " node names"));
+            finish();
+            return reply;
+        }
+        if (clientId == NO_CLIENT ? requestId != 0 : requestId <= 0)
+        {
+            reply.reject(new Rejection(RejectCode.INVALID_REQUEST, clientId == NO_CLIENT ?
+                "Expected request id 0 in a claim without a client id, but got " + requestId :
+                "Expected a request id > 0 in a claim of client " + clientId + ", but got " + requestId));
+            finish();
+            return reply;
+        }
+        final ClaimRequests.Entry remembered = clientId == NO_CLIENT ? null : claimRequests.get(clientId);
+        if (remembered != null && requestId <= remembered.requestId)
+        {
+            // A repeat of the client's latest request hands out nothing new: it answers what the first one handed
+            // out and the client still holds. An older request is stale: the client has moved on, it gets nothing.
+            if (requestId == remembered.requestId)
+            {
+                answerRepeat(reply, remembered, namespace);
+            }
             finish();
             return reply;
         }
@@ -464,15 +495,48 @@ public final class Engine implements Commands
             {
                 timers.add(s.leaseDeadline, TimerQueue.LEASE, s.id, s);
             }
-            reply.add(s.id, token, s.createdAt, s.leaseDeadline, s.nodeName(), s.identifier(),
-                s.run.version.graph.name, s.run.runId, s.inputs, s.retryCount);
+            addClaimed(reply, s);
         }
         for (int i = 0; i < queueCount; i++)
         {
             claimQueues[i] = null;
         }
+        // Only a claim that handed out states is remembered: one that found nothing changed nothing, and may be
+        // applied again as it is (the host re-issues a parked long-poll claim's bytes when work arrives).
+        if (clientId != NO_CLIENT && reply.count() > 0)
+        {
+            final ClaimRequests.Entry e = claimRequests.record(clientId, requestId, time);
+            for (int i = 0; i < reply.count(); i++)
+            {
+                e.add(reply.stateId(i), reply.claimToken(i));
+            }
+        }
         finish();
         return reply;
+    }
+
+    /**
+     * The states of a remembered request that are still claimed under the tokens it handed out, in claim order, as
+     * they are now (a heartbeat may have moved a lease deadline). States of another namespace than the repeat's are
+     * left out: a session sees only its own namespace.
+     */
+    private void answerRepeat(final ClaimReply reply, final ClaimRequests.Entry e, final String namespace)
+    {
+        for (int i = 0; i < e.count(); i++)
+        {
+            final StateRec s = states.get(e.stateId(i));
+            if (s != null && s.status == Status.QUEUED && s.claimToken == e.token(i) &&
+                s.namespace().equals(namespace))
+            {
+                addClaimed(reply, s);
+            }
+        }
+    }
+
+    private static void addClaimed(final ClaimReply reply, final StateRec s)
+    {
+        reply.add(s.id, s.claimToken, s.createdAt, s.leaseDeadline, s.nodeName(), s.identifier(),
+            s.run.version.graph.name, s.run.runId, s.inputs, s.retryCount);
     }
 
     @Override

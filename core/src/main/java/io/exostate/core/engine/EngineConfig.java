@@ -3,18 +3,40 @@ package io.exostate.core.engine;
 /**
  * Limits of one engine. Every replica must run with the same values: they decide rejections, so they are part of
  * the replicated behaviour.
+ *
+ * @param claimRequestWindowMs how long, in command time, the engine remembers a client's latest deduplicated claim
+ *                             (see {@link Commands#claim}): a client whose latest claim that handed out states is
+ *                             older is forgotten, and its next claim counts as new whatever its request id.
  */
-public record EngineConfig(int maxClaimBatch, int maxOutputs, int maxPayloadBytes, int maxTimersPerCommand)
+public record EngineConfig(
+    int maxClaimBatch, int maxOutputs, int maxPayloadBytes, int maxTimersPerCommand, long claimRequestWindowMs)
 {
+    /** Ten minutes: far longer than a client takes to resend a claim after a failover. */
+    public static final long CLAIM_REQUEST_WINDOW_MS_DEFAULT = 10 * 60 * 1000L;
+
     public static final EngineConfig DEFAULT = new EngineConfig(4096, 100_000, 4 * 1024 * 1024, 100_000);
 
     public EngineConfig
     {
-        if (maxClaimBatch < 1 || maxOutputs < 1 || maxPayloadBytes < 64 || maxTimersPerCommand < 1)
+        if (maxClaimBatch < 1 || maxOutputs < 1 || maxPayloadBytes < 64 || maxTimersPerCommand < 1 ||
+            claimRequestWindowMs < 1)
         {
             throw new IllegalArgumentException("engine limits must be positive: maxClaimBatch=" + maxClaimBatch +
                 " maxOutputs=" + maxOutputs + " maxPayloadBytes=" + maxPayloadBytes +
-                " maxTimersPerCommand=" + maxTimersPerCommand);
+                " maxTimersPerCommand=" + maxTimersPerCommand + " claimRequestWindowMs=" + claimRequestWindowMs);
         }
+    }
+
+    /** Limits with the default claim request window. */
+    public EngineConfig(final int maxClaimBatch, final int maxOutputs, final int maxPayloadBytes,
+        final int maxTimersPerCommand)
+    {
+        this(maxClaimBatch, maxOutputs, maxPayloadBytes, maxTimersPerCommand, CLAIM_REQUEST_WINDOW_MS_DEFAULT);
+    }
+
+    /** These limits with another claim request window. */
+    public EngineConfig withClaimRequestWindowMs(final long windowMs)
+    {
+        return new EngineConfig(maxClaimBatch, maxOutputs, maxPayloadBytes, maxTimersPerCommand, windowMs);
     }
 }

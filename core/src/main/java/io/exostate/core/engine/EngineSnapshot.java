@@ -37,6 +37,7 @@ import java.util.TreeMap;
  *  namespaces (sorted): name,
  *     registered nodes (insertion order), graphs (insertion order, with cron entries),
  *     runs (creation order), each with its states (creation order)
+ *  claim requests (oldest first): client id, request id, claimed at, (state id, claim token) per state handed out
  * </pre>
  */
 final class EngineSnapshot
@@ -131,6 +132,20 @@ final class EngineSnapshot
                 {
                     writeState(out, s);
                 }
+            }
+        }
+
+        out.putInt(e.claimRequests.size());
+        for (ClaimRequests.Entry c = e.claimRequests.oldest(); c != null; c = c.next())
+        {
+            out.putLong(c.clientId);
+            out.putLong(c.requestId);
+            out.putLong(c.claimedAt);
+            out.putInt(c.count());
+            for (int i = 0; i < c.count(); i++)
+            {
+                out.putLong(c.stateId(i));
+                out.putLong(c.token(i));
             }
         }
         return out.toBytes();
@@ -277,11 +292,38 @@ final class EngineSnapshot
                 }
             }
         }
+        readClaimRequests(in, e);
         if (in.remaining() != 0)
         {
             throw new IllegalArgumentException("snapshot has " + in.remaining() + " trailing bytes");
         }
         return e;
+    }
+
+    private static void readClaimRequests(final In in, final Engine e)
+    {
+        final int clients = in.getInt();
+        long previousAt = Long.MIN_VALUE;
+        for (int i = 0; i < clients; i++)
+        {
+            final long clientId = in.getLong();
+            final long requestId = in.getLong();
+            final long claimedAt = in.getLong();
+            if (clientId == Commands.NO_CLIENT || requestId <= 0 || claimedAt < previousAt ||
+                e.claimRequests.get(clientId) != null)
+            {
+                throw new IllegalArgumentException("snapshot has a bad claim request entry #" + i + ": client " +
+                    clientId + ", request " + requestId + ", claimed at " + claimedAt);
+            }
+            previousAt = claimedAt;
+            final ClaimRequests.Entry entry = e.claimRequests.record(clientId, requestId, claimedAt);
+            final int count = in.getInt();
+            in.need((long)count * 16);
+            for (int k = 0; k < count; k++)
+            {
+                entry.add(in.getLong(), in.getLong());
+            }
+        }
     }
 
     private static GraphVersion version(
@@ -614,7 +656,7 @@ final class EngineSnapshot
             limit = bytes.length;
         }
 
-        private void need(final int n)
+        private void need(final long n)
         {
             if (n < 0 || pos + n > limit)
             {

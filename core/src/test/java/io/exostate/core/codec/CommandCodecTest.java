@@ -1,5 +1,7 @@
 package io.exostate.core.codec;
 
+import io.exostate.core.codec.sbe.ClaimDecoder;
+import io.exostate.core.codec.sbe.MessageHeaderDecoder;
 import io.exostate.core.engine.Payloads;
 import io.exostate.core.engine.RejectCode;
 import io.exostate.core.engine.Rejection;
@@ -145,8 +147,39 @@ class CommandCodecTest
 
         assertThat(engine.only().name()).isEqualTo("claim");
         assertThat(engine.only().args())
-            .containsExactly("ns", List.of("Fetch", "Parse" + UNICODE, "Log"), 3, 10, 30_000L);
+            .containsExactly("ns", List.of("Fetch", "Parse" + UNICODE, "Log"), 3, 10, 30_000L, 0L, 0L);
         assertThat(reply).isEqualTo(new Claimed(states));
+    }
+
+    @Test
+    void shouldRoundTripTheClaimsRequestId()
+    {
+        final long clientId = 0x8765_4321_0FED_CBA9L;
+        final int length = encoder.claim(buffer, OFFSET, "ns", new String[]{"Fetch"}, 1, 2, 30_000, 5_000,
+            clientId, Long.MAX_VALUE);
+
+        apply(length);
+
+        assertThat(engine.only().args())
+            .containsExactly("ns", List.of("Fetch"), 1, 2, 30_000L, clientId, Long.MAX_VALUE);
+    }
+
+    @Test
+    void shouldSendNoRequestIdFromTheOverloadsWithoutOne()
+    {
+        int length = encoder.claim(buffer, OFFSET, "ns", new String[]{"A"}, 1, 1, 0);
+        final ClaimDecoder d = new ClaimDecoder().wrapAndApplyHeader(buffer, OFFSET, new MessageHeaderDecoder());
+        assertThat(d.clientId()).isZero();
+        assertThat(d.requestId()).isZero();
+
+        // The same buffer, first dirtied by a claim with ids: the overload without them must write zeros.
+        encoder.claim(buffer, OFFSET, "ns", new String[]{"A"}, 1, 1, 0, 0, 7, 9);
+        length = encoder.claim(buffer, OFFSET, "ns", new String[]{"A"}, 1, 1, 0, 250);
+        d.wrapAndApplyHeader(buffer, OFFSET, new MessageHeaderDecoder());
+        assertThat(d.waitMs()).isEqualTo(250);
+        assertThat(d.clientId()).isZero();
+        assertThat(d.requestId()).isZero();
+        assertThat(length).isEqualTo(Wire.HEADER_LENGTH + ClaimDecoder.BLOCK_LENGTH + 4 + 4 + 1 + 4 + 2);
     }
 
     @Test
@@ -156,7 +189,7 @@ class CommandCodecTest
 
         final Object reply = apply(length);
 
-        assertThat(engine.only().args()).containsExactly("ns", List.of(), 0, 0, 0L);
+        assertThat(engine.only().args()).containsExactly("ns", List.of(), 0, 0, 0L, 0L, 0L);
         assertThat(reply).isEqualTo(new Claimed(List.of()));
     }
 

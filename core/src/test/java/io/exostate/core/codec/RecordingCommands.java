@@ -82,11 +82,11 @@ final class RecordingCommands implements Commands
     @Override
     public ClaimReply claim(
         final long now, final String namespace, final String[] nodeNames, final int nodeCount, final int max,
-        final long leaseMs)
+        final long leaseMs, final long clientId, final long requestId)
     {
         lastClaimNames = Arrays.copyOf(nodeNames, nodeCount);
         lastClaimNamespace = namespace;
-        record(now, "claim", namespace, List.of(lastClaimNames), nodeCount, max, leaseMs);
+        record(now, "claim", namespace, List.of(lastClaimNames), nodeCount, max, leaseMs, clientId, requestId);
         return claimReply;
     }
 

@@ -73,7 +73,8 @@ class EngineReplayTest
      * random logs rarely reach: a manual fanout id equal to the one the engine assigns next, so two states of one
      * node share a fanout id and the second one's retry already exists (the snapshot must carry the run's
      * manual-retry flag); repeated reports across snapshots; a lease expiring exactly at its deadline; five leases
-     * expiring at once with two timers per command; a cron occurrence; a unite after all of that.
+     * expiring at once with two timers per command; a claim resent with its request id; a cron occurrence; a unite
+     * after all of that.
      */
     @Test
     void shouldReplayAHandWrittenLogFromEverySnapshot()
@@ -146,6 +147,19 @@ class EngineReplayTest
         {
             r.apply(new ReplayCommand.Tick(t));
         }
+
+        // A claim with a request id, resent: the repeat answers the same state, an older request nothing, and once
+        // the state is reported the repeat answers nothing either; the tight limits' 30 s window then forgets it.
+        r.apply(new ReplayCommand.Trigger(t, ns, "fan", "r7", Map.of(), Map.of(), 0));
+        final ReplayCommand.Claim withId = new ReplayCommand.Claim(t, ns, List.of("Split"), 1, 1, 5_000, 77, 2);
+        final List<long[]> first = claimed(r.apply(withId));
+        assertEquals(1, first.size());
+        assertEquals(ReplayCommand.render(r.apply(withId)), r.steps.get(r.steps.size() - 2).reply());
+        assertEquals(0, claimed(r.apply(new ReplayCommand.Claim(t, ns, List.of("Split"), 1, 1, 0, 77, 1))).size());
+        r.apply(executed(t, ns, first.get(0), Map.of("chunk", "d")));
+        assertEquals(0, claimed(r.apply(withId)).size());
+        r.apply(new ReplayCommand.Tick(t + 30_000));
+        t += 30_000;
 
         // The next cron occurrence, then everything left runs to the end (the unites of r1 included).
         t = (t / 60_000 + 1) * 60_000 + 1;
@@ -317,6 +331,7 @@ class EngineReplayTest
             scenario.observe(cmd, reply, r.a);
             coverage.merge(outcome(cmd, reply), 1, Integer::sum);
         }
+        coverage.put("Claim:REPEAT_ANSWERED", scenario.repeatsAnswered());
         checkCoverage(r.label, coverage, r.steps, r.a, scenario.runIds());
         verify(r, 60);
     }
@@ -515,7 +530,7 @@ class EngineReplayTest
         for (final String must : List.of("Executed:OK", "Executed:INVALID_REQUEST", "Executed:STALE_TOKEN",
             "Executed:STATE_NOT_FOUND", "Claim:OK", "Claim:LIMIT_EXCEEDED", "Errored:RETRY", "Trigger:OK",
             "Trigger:DUPLICATE_RUN", "Trigger:GRAPH_NOT_FOUND", "Requeue:OK", "Heartbeat:OK", "ManualRetry:OK",
-            "Prune:OK", "Upsert:VALID", "Tick:FIRED"))
+            "Prune:OK", "Upsert:VALID", "Tick:FIRED", "Claim:REPEAT_ANSWERED"))
         {
             assertTrue(coverage.getOrDefault(must, 0) > 0, () -> summary + "\nmissing " + must);
         }

@@ -33,7 +33,8 @@ import java.util.Set;
  * A's replies (claim tokens, run ids) and A's read side (a run's states) to aim most reports at real claims, so runs
  * progress through fanouts, unites, retries, leases and cron, while a steady share of commands is invalid on purpose
  * (unknown ids, stale tokens, wrong namespaces, negative delays, malformed outputs, unknown graphs, duplicate run
- * ids, oversized claims, invalid templates).
+ * ids, oversized claims, invalid templates, inconsistent claim request ids). Most claims carry a request id of one of
+ * a few clients: a client's next request, a resend of its latest (the engine answers the first batch) or an older one.
  * <p>
  * Reading A never changes it (the fresh-engine replay in {@link EngineReplayTest} would notice). Times never go
  * backwards and sometimes jump minutes or hours, so leases expire, retries become due and cron fires.
@@ -44,7 +45,7 @@ import java.util.Set;
 final class RandomScenario
 {
     /** Small limits, so batch, fanout, payload and timer limits are hit as often as the happy path. */
-    static final EngineConfig TIGHT = new EngineConfig(8, 6, 512, 2);
+    static final EngineConfig TIGHT = new EngineConfig(8, 6, 512, 2, 30_000);
 
     private static final String[] NAMESPACES = {"alpha", "beta"};
     private static final String[] WRONG_NAMESPACES = {"ghost", "", "ALPHA", "alpha ", "gamma"};
@@ -54,6 +55,8 @@ final class RandomScenario
     private static final String[] STORE_KEYS = {"k1", "k2", "k3", "k4"};
     private static final String[] CRONS = {"* * * * *", "*/2 * * * *", "*/5 * * * *", "0 * * * *", "15,45 * * * *"};
     private static final String SECRET_NAME = "token";
+    /** The runtimes that claim with a request id (any non-zero 64-bit value is a client id). */
+    private static final long[] CLIENT_IDS = {0x5EED_C11E_0001L, -2, Long.MIN_VALUE};
     private static final String SECRET = secretValue();
 
     private final long seed;
@@ -76,6 +79,13 @@ final class RandomScenario
     /** Claims already reported, expired or superseded: for repeats and stale tokens. */
     private final List<Claimed> closed = new ArrayList<>();
     private final List<Long> knownStates = new ArrayList<>();
+    /** Per client of {@link #CLIENT_IDS}: the highest request id sent, and the tokens its latest new claim got. */
+    private final long[] lastRequestIds = new long[CLIENT_IDS.length];
+    private final List<List<Long>> lastClaimTokens = new ArrayList<>();
+    /** The client of the claim just generated (-1: none) and whether it repeats that client's latest request. */
+    private int claimClient = -1;
+    private boolean claimIsRepeat;
+    private int repeatsAnswered;
 
     private static final class GraphInfo
     {
@@ -108,12 +118,25 @@ final class RandomScenario
         {
             registry.put(ns, new LinkedHashMap<>());
         }
+        for (int i = 0; i < CLIENT_IDS.length; i++)
+        {
+            lastClaimTokens.add(List.of());
+        }
     }
 
     /** Every third seed runs with {@link #TIGHT} limits. */
     static EngineConfig configFor(final long seed)
     {
         return Math.floorMod(seed, 3) == 2 ? TIGHT : EngineConfig.DEFAULT;
+    }
+
+    /**
+     * How many claims repeated their client's latest request and were answered states that request had been handed
+     * (the engine's deduplication at work, not a fresh claim).
+     */
+    int repeatsAnswered()
+    {
+        return repeatsAnswered;
     }
 
     /** The run ids triggered so far (cron runs aside). */
@@ -197,9 +220,14 @@ final class RandomScenario
         if (reply instanceof ClaimReply r && r.ok())
         {
             final ReplayCommand.Claim c = (ReplayCommand.Claim)cmd;
+            observeRequestId(r);
             for (int i = 0; i < r.count(); i++)
             {
                 final long id = r.stateId(i);
+                if (isOpen(id, r.claimToken(i)))
+                {
+                    continue; // a repeat's answer: the generator knows this claim already
+                }
                 for (int k = open.size() - 1; k >= 0; k--)
                 {
                     if (open.get(k).stateId == id)
@@ -232,6 +260,39 @@ final class RandomScenario
             g.spec = spec;
             g.valid = u.graph().valid();
         }
+    }
+
+    private void observeRequestId(final ClaimReply r)
+    {
+        if (claimClient < 0 || r.count() == 0)
+        {
+            return;
+        }
+        final List<Long> tokens = new ArrayList<>(r.count());
+        for (int i = 0; i < r.count(); i++)
+        {
+            tokens.add(r.claimToken(i));
+        }
+        if (claimIsRepeat && lastClaimTokens.get(claimClient).containsAll(tokens))
+        {
+            repeatsAnswered++;
+        }
+        else
+        {
+            lastClaimTokens.set(claimClient, tokens);
+        }
+    }
+
+    private boolean isOpen(final long stateId, final long token)
+    {
+        for (final Claimed c : open)
+        {
+            if (c.stateId == stateId && c.token == token)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void remember(final long stateId)
@@ -873,7 +934,44 @@ final class RandomScenario
         final int l = rnd.nextInt(100);
         final long lease = l < 45 ? 0 : l < 70 ? 1 + rnd.nextInt(5_000) : l < 96 ? 5_000 + rnd.nextInt(60_000) :
             l < 99 ? -1 - rnd.nextInt(1000) : rnd.nextBoolean() ? Long.MAX_VALUE : Long.MIN_VALUE;
-        return new ReplayCommand.Claim(now, ns, nodeNames, nodeCount, max, lease);
+        final long[] ids = requestId();
+        return new ReplayCommand.Claim(now, ns, nodeNames, nodeCount, max, lease, ids[0], ids[1]);
+    }
+
+    /**
+     * A claim's (client id, request id): none, a client's next request, a repeat of its latest (a resend), an older
+     * one (a resend overtaken by the next claim), or on purpose a pair the engine must refuse.
+     */
+    private long[] requestId()
+    {
+        claimClient = -1;
+        claimIsRepeat = false;
+        final int m = rnd.nextInt(100);
+        if (m < 40)
+        {
+            return new long[]{Commands.NO_CLIENT, 0};
+        }
+        if (m < 97)
+        {
+            final int c = rnd.nextInt(CLIENT_IDS.length);
+            claimClient = c;
+            final int k = rnd.nextInt(100);
+            final long last = lastRequestIds[c];
+            if (last == 0 || k < 55)
+            {
+                lastRequestIds[c] = last + 1;
+                return new long[]{CLIENT_IDS[c], last + 1};
+            }
+            if (k < 85 || last == 1)
+            {
+                claimIsRepeat = true;
+                return new long[]{CLIENT_IDS[c], last};
+            }
+            return new long[]{CLIENT_IDS[c], Math.max(1, last - 1 - rnd.nextInt(3))};
+        }
+        return rnd.nextBoolean() ?
+            new long[]{Commands.NO_CLIENT, 1 + rnd.nextInt(5)} :
+            new long[]{CLIENT_IDS[rnd.nextInt(CLIENT_IDS.length)], -rnd.nextInt(3)};
     }
 
     /** A report target: mostly a live claim, sometimes a finished one, a random state, or an unknown id. */

@@ -80,15 +80,26 @@ sealed interface ReplayCommand
         }
     }
 
-    /** {@code nodeNames} may be null or hold nulls; {@code nodeCount} may disagree with it on purpose. */
-    record Claim(long now, String namespace, List<String> nodeNames, int nodeCount, int max, long leaseMs)
-        implements ReplayCommand
+    /**
+     * {@code nodeNames} may be null or hold nulls; {@code nodeCount} may disagree with it on purpose, and so may
+     * {@code clientId} and {@code requestId} with each other.
+     */
+    record Claim(
+        long now, String namespace, List<String> nodeNames, int nodeCount, int max, long leaseMs, long clientId,
+        long requestId) implements ReplayCommand
     {
+        /** A claim without a request id. */
+        Claim(final long now, final String namespace, final List<String> nodeNames, final int nodeCount, final int max,
+            final long leaseMs)
+        {
+            this(now, namespace, nodeNames, nodeCount, max, leaseMs, Commands.NO_CLIENT, 0);
+        }
+
         @Override
         public Object invoke(final Engine engine)
         {
             final String[] names = nodeNames == null ? null : nodeNames.toArray(new String[0]);
-            return engine.claim(now, namespace, names, nodeCount, max, leaseMs);
+            return engine.claim(now, namespace, names, nodeCount, max, leaseMs, clientId, requestId);
         }
     }
 

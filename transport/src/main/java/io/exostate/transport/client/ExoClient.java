@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteOrder;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,11 +63,18 @@ public final class ExoClient implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ExoClient.class);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final long CLOSE_TIMEOUT_MS = 5_000;
+    /** Client side, so randomness is allowed: client ids must not collide between runtimes. */
+    private static final SecureRandom CLIENT_IDS = new SecureRandom();
 
     private final Context ctx;
     private final ClientConductor conductor;
     private final AtomicLong correlationIds = new AtomicLong();
     private final long requestTimeoutNs;
+    /** This client's id in its claims, random and non-zero: the engine deduplicates claims per client id. */
+    private final long clientId = newClientId();
+    /** The request id of the latest claim; taken, encoded and submitted under {@link #claimOrder}. */
+    private long claimRequestId;
+    private final Object claimOrder = new Object();
 
     private ExoClient(final Context ctx, final ClientConductor conductor)
     {
@@ -119,6 +127,15 @@ public final class ExoClient implements AutoCloseable
     public Context context()
     {
         return ctx;
+    }
+
+    /**
+     * The random non-zero id this client sends in its claims. With each claim's request id (1, 2, 3, ... in the
+     * order claims are made) it lets the engine recognise a claim sent again after an uncertain failure.
+     */
+    public long clientId()
+    {
+        return clientId;
     }
 
     /** The session's namespace: every command and query of this client is in it. */
@@ -292,6 +309,12 @@ public final class ExoClient implements AutoCloseable
      * claim when nothing is ready and answers as soon as work arrives or the wait ends (long-poll); the answer may
      * then be empty. {@code leaseMs} > 0 puts each claimed state under a lease that {@link #heartbeatAsync} extends;
      * a state whose lease expires is offered again with a new claim token.
+     * <p>
+     * Each claim carries {@link #clientId()} and the next request id of this client, in the frame that is written
+     * again after BUSY or NOT_LEADER: a claim the server applied without answering (its leader died) is answered
+     * with the states it handed out, not a second batch. The server remembers only a client's latest claim, so a
+     * claim resent after a newer one of the same client was applied gets no states (those it claimed come back when
+     * their lease expires): keep one claim in flight per client, as {@link Runtime} does.
      */
     public CompletableFuture<List<ClaimedState>> claimAsync(
         final List<String> nodeNames, final int max, final long leaseMs, final long waitMs)
@@ -301,18 +324,26 @@ public final class ExoClient implements AutoCloseable
         {
             throw new IllegalArgumentException("Expected waitMs >= 0, but got " + waitMs);
         }
-        return this.<Claimed>send(encode(s ->
+        final Request r;
+        // Request ids reach the I/O thread in the order they are taken, so concurrent claims are not stale on arrival.
+        synchronized (claimOrder)
         {
-            final String[] names = s.names(nodeNames.size());
-            for (int i = 0; i < nodeNames.size(); i++)
+            final long requestId = ++claimRequestId;
+            r = request(encode(s ->
             {
-                names[i] = nodeNames.get(i);
-            }
-            final int length = s.commands.claim(
-                s.buffer, 0, ctx.namespace(), names, nodeNames.size(), max, leaseMs, waitMs);
-            java.util.Arrays.fill(names, 0, nodeNames.size(), null);
-            return length;
-        }), false, TimeUnit.MILLISECONDS.toNanos(waitMs), Claimed.class).thenApply(Claimed::states);
+                final String[] names = s.names(nodeNames.size());
+                for (int i = 0; i < nodeNames.size(); i++)
+                {
+                    names[i] = nodeNames.get(i);
+                }
+                final int length = s.commands.claim(
+                    s.buffer, 0, ctx.namespace(), names, nodeNames.size(), max, leaseMs, waitMs, clientId, requestId);
+                java.util.Arrays.fill(names, 0, nodeNames.size(), null);
+                return length;
+            }), false, TimeUnit.MILLISECONDS.toNanos(waitMs), Claimed.class);
+            conductor.submit(List.of(r));
+        }
+        return r.future.thenApply(reply -> ((Claimed)reply).states());
     }
 
     public List<ClaimedState> claim(final List<String> nodeNames, final int max, final long leaseMs, final long waitMs)
@@ -600,6 +631,17 @@ public final class ExoClient implements AutoCloseable
         conductor.submit(List.of(r));
         // Safe: the conductor completes the future only with an instance of replyType (else exceptionally).
         return (CompletableFuture<T>)(CompletableFuture<?>)r.future;
+    }
+
+    private static long newClientId()
+    {
+        long id;
+        do
+        {
+            id = CLIENT_IDS.nextLong();
+        }
+        while (id == 0);
+        return id;
     }
 
     private Request request(

@@ -57,7 +57,7 @@ final class HttpApiRoutes
     private final long leaseMs;
     private final int maxClaimBatch;
 
-    private final java.util.function.Supplier<java.util.Map<String, Object>> status;
+    private final java.util.function.Function<Boolean, java.util.Map<String, Object>> status;
 
     HttpApiRoutes(
         final EngineCalls calls,
@@ -65,7 +65,7 @@ final class HttpApiRoutes
         final String apiKey,
         final long leaseMs,
         final int maxClaimBatch,
-        final java.util.function.Supplier<java.util.Map<String, Object>> status)
+        final java.util.function.Function<Boolean, java.util.Map<String, Object>> status)
     {
         this.status = status;
         this.calls = calls;
@@ -119,7 +119,7 @@ final class HttpApiRoutes
         switch (route)
         {
             case HEALTH -> health(ex);
-            case STATUS -> status(ex);
+            case STATUS -> status(ex, !"false".equals(first(uri, "digest")));
             case LIST_NAMESPACES -> listNamespaces(ex);
             case REGISTER_NODES -> registerNodes(ex);
             case LIST_NODES -> listNodes(ex);
@@ -198,10 +198,13 @@ final class HttpApiRoutes
         });
     }
 
-    /** The node's role and progress (no key: it reveals no workflow data), for operators and scripts/cluster. */
-    private void status(final Exchange ex)
+    /**
+     * The node's role and progress (no key: it reveals no workflow data), for operators and scripts/cluster;
+     * {@code ?digest=false} leaves out the engine digest, which serializes the engine.
+     */
+    private void status(final Exchange ex, final boolean digest)
     {
-        final java.util.Map<String, Object> fields = status.get();
+        final java.util.Map<String, Object> fields = status.apply(digest);
         ex.json(200, g ->
         {
             g.writeStartObject();
@@ -223,6 +226,12 @@ final class HttpApiRoutes
             }
             g.writeEndObject();
         });
+    }
+
+    private static String first(final QueryStringDecoder uri, final String name)
+    {
+        final List<String> values = uri.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     private void listNamespaces(final Exchange ex)

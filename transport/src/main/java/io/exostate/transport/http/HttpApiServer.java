@@ -203,7 +203,8 @@ public final class HttpApiServer implements AutoCloseable
         private long sessionId = SESSION_ID_DEFAULT;
         private int maxClaimBatch = EngineConfig.DEFAULT.maxClaimBatch();
         private java.util.function.Function<String, String> leaderUrl = id -> null;
-        private java.util.function.Supplier<java.util.Map<String, Object>> status = () -> java.util.Map.of("mode", "single");
+        private java.util.function.Function<Boolean, java.util.Map<String, Object>> status =
+            digest -> java.util.Map.of("mode", "single");
 
         public Context port(final int port)
         {
@@ -351,14 +352,17 @@ public final class HttpApiServer implements AutoCloseable
             return leaderUrl;
         }
 
-        /** What {@code GET /status} answers (a JSON object of strings and numbers); default {@code {"mode":"single"}}. */
-        public Context status(final java.util.function.Supplier<java.util.Map<String, Object>> status)
+        /**
+         * What {@code GET /status} answers (a JSON object of strings and numbers), given whether the engine digest is
+         * asked for ({@code ?digest=false} says no); default {@code {"mode":"single"}}.
+         */
+        public Context status(final java.util.function.Function<Boolean, java.util.Map<String, Object>> status)
         {
             this.status = status;
             return this;
         }
 
-        public java.util.function.Supplier<java.util.Map<String, Object>> status()
+        public java.util.function.Function<Boolean, java.util.Map<String, Object>> status()
         {
             return status;
         }

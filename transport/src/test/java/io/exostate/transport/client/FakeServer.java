@@ -60,7 +60,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Faults for tests: {@link #busyAnswers} (the next N requests are answered BUSY), {@link #notLeader(String)} (every
  * request is answered NOT_LEADER with that address), {@link #dropAfterApplying(int)} (the next command of a template
- * is applied, then the connection closes without a reply).
+ * is applied, then the connection closes without a reply), {@link #answerNextClaimWithUnknownOutcome()} (the next
+ * claim is applied, then answered NOT_LEADER without an address).
  */
 final class FakeServer implements TestNode
 {
@@ -72,6 +73,8 @@ final class FakeServer implements TestNode
     final AtomicLong claimsParked = new AtomicLong();
     final AtomicLong busySent = new AtomicLong();
     final AtomicInteger sessionsOpened = new AtomicInteger();
+    /** (clientId, requestId) of every Claim frame received, in arrival order, BUSY-answered ones included. */
+    final List<long[]> claimIds = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final Engine engine;
     private final EventLoopGroup group;
@@ -89,6 +92,7 @@ final class FakeServer implements TestNode
     private final LinkedList<Parked> parked = new LinkedList<>();
     private volatile String notLeader;
     private volatile int dropAfterTemplate;
+    private volatile boolean unknownClaimOutcome;
     private long lastNow;
     private long nextSessionId = 1;
 
@@ -161,6 +165,15 @@ final class FakeServer implements TestNode
     void dropAfterApplying(final int templateId)
     {
         dropAfterTemplate = templateId;
+    }
+
+    /**
+     * The next claim is applied, then answered NOT_LEADER without a leader address: what a Raft gateway answers when
+     * the outcome of a request is unknown (its entry may still commit), so the client sends the claim again.
+     */
+    void answerNextClaimWithUnknownOutcome()
+    {
+        unknownClaimOutcome = true;
     }
 
     /** Runs {@code task} on the server's thread (the engine's only thread) and returns its result. */
@@ -274,6 +287,11 @@ final class FakeServer implements TestNode
             return;
         }
 
+        if (templateId == ClaimDecoder.TEMPLATE_ID)
+        {
+            final ClaimDecoder claim = claimDecoder.wrapAndApplyHeader(message, 0, headerDecoder);
+            claimIds.add(new long[]{claim.clientId(), claim.requestId()});
+        }
         final String leader = notLeader;
         if (leader != null)
         {
@@ -293,6 +311,13 @@ final class FakeServer implements TestNode
             if (templateId == ClaimDecoder.TEMPLATE_ID)
             {
                 final long waitMs = claimDecoder.wrapAndApplyHeader(message, 0, headerDecoder).waitMs();
+                if (unknownClaimOutcome)
+                {
+                    unknownClaimOutcome = false;
+                    commands.apply(now, message, 0, bytes.length, replyBuffer, 0);
+                    error(ch, correlationId, TransportErrorCode.NOT_LEADER, "Outcome unknown: leader changed", false);
+                    return;
+                }
                 if (!tryClaim(ch, correlationId, message, waitMs <= 0))
                 {
                     claimsParked.incrementAndGet();
