@@ -310,7 +310,8 @@ final class ClusterHistory
                     {
                         out.add("state " + Ids.stateId(state) + " held twice in real time: " + later + " arrived " +
                             "at " + later.receivedWallMs() + " (wall clock), before the lease of " + earlier +
-                            " ended at " + earlierEnds + ": the engine's clock ran ahead of the wall clock");
+                            " ended at " + earlierEnds + " (as its claim reply said): a reply named a deadline the " +
+                            "engine did not keep, or the engine's clock ran ahead of the wall clock");
                     }
                 }
             }

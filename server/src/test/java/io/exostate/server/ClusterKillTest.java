@@ -260,15 +260,17 @@ class ClusterKillTest
     }
 
     /**
-     * The client context for member {@code i}'s binary port. Until the SDK takes a list of endpoints, each client
-     * starts at one member and follows the leader from there (NOT_LEADER); a client whose member is down waits for it.
+     * The client context of client {@code i}. Until the SDK takes a list of endpoints, each client starts at member
+     * {@code i} and follows the leader from there (NOT_LEADER); when that member is down, the client waits for it.
+     * Once {@code ExoClient.Context.endpoints} is there, {@link #endpointsFrom} gives every client all members, its
+     * own first (so the three spread their first connections): replace {@code .host(..).port(..)} with
+     * {@code .endpoints(endpointsFrom(i))}.
      */
     private ExoClient.Context clientContext(final int i)
     {
         final ClusterProcesses.Member m = cluster.member(ClusterProcesses.IDS.get(i));
         return new ExoClient.Context()
-            .host("127.0.0.1")
-            .port(m.binaryPort())
+            .host("127.0.0.1").port(m.binaryPort())
             .namespace(NS)
             .apiKey(cluster.apiKey())
             .clientName("killtest-" + i)
@@ -276,6 +278,17 @@ class ClusterKillTest
             .requestTimeout(Duration.ofSeconds(5))
             .reconnectBackoffMin(Duration.ofMillis(20))
             .reconnectBackoffMax(Duration.ofMillis(500));
+    }
+
+    /** Every member's binary address, member {@code i}'s first. */
+    private List<String> endpointsFrom(final int i)
+    {
+        final List<String> out = new ArrayList<>();
+        for (int k = 0; k < ClusterProcesses.IDS.size(); k++)
+        {
+            out.add(cluster.member(ClusterProcesses.IDS.get((i + k) % ClusterProcesses.IDS.size())).binaryAddress());
+        }
+        return out;
     }
 
     /** The clients that trigger and query: one per member, so that one of them is up whichever member is down. */
@@ -542,14 +555,18 @@ class ClusterKillTest
         for (int i = 0; i < kills.size(); i++)
         {
             final long at = kills.get(i);
-            final long trig = history.triggers.stream().mapToLong(ClusterHistory.Trigger::ackedNanos)
-                .filter(t -> t > at).min().orElse(-1);
+            // Committed by the new leader: a trigger first sent after the kill; a state claimed after it.
+            final long trig = history.triggers.stream().filter(t -> t.sentNanos() > at)
+                .mapToLong(ClusterHistory.Trigger::ackedNanos).min().orElse(-1);
+            final java.util.Set<Long> claimedAfter = new java.util.HashSet<>();
+            history.claims.stream().filter(c -> c.receivedNanos() > at).forEach(c -> claimedAfter.add(c.token()));
             final long exec = history.answers.stream()
-                .filter(a -> a.ok() && a.kind() == ClusterHistory.Kind.EXECUTED)
-                .mapToLong(ClusterHistory.Answer::receivedNanos).filter(t -> t > at).min().orElse(-1);
+                .filter(a -> a.ok() && a.kind() == ClusterHistory.Kind.EXECUTED && claimedAfter.contains(a.token()))
+                .mapToLong(ClusterHistory.Answer::receivedNanos).min().orElse(-1);
             k.append(i == 0 ? "" : ", ").append(killed.get(i)).append(" at +")
-                .append(ms(at - loadStart)).append(" ms: first trigger ack +").append(trig < 0 ? "none" : ms(trig - at))
-                .append(" ms, first executed ack +").append(exec < 0 ? "none" : ms(exec - at)).append(" ms");
+                .append(ms(at - loadStart)).append(" ms: first new trigger acknowledged +")
+                .append(trig < 0 ? "none" : ms(trig - at)).append(" ms, first new claim executed +")
+                .append(exec < 0 ? "none" : ms(exec - at)).append(" ms");
         }
         // Run completion: trigger sent -> the merge state's executed report acknowledged.
         final Map<Long, String> runOfState = new HashMap<>();
