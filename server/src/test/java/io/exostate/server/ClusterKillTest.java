@@ -407,6 +407,7 @@ class ClusterKillTest
         Map<String, ClusterProcesses.Status> s = Map.of();
         while (System.nanoTime() < deadline)
         {
+            cluster.requireAlive();
             s = cluster.statuses();
             if (s.size() == ClusterProcesses.IDS.size() &&
                 s.values().stream().allMatch(x -> x.leader() != null && !"null".equals(x.leader())))

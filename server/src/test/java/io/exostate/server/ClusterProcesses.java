@@ -57,6 +57,8 @@ final class ClusterProcesses implements AutoCloseable
     private final Path dir;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Map<String, Process> processes = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Members killed by the test and not started again. */
+    private final java.util.Set<String> killed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final String cluster;
     private final String apiKey;
     private final String secretsKey;
@@ -161,6 +163,7 @@ final class ClusterProcesses implements AutoCloseable
         final Path log = log(id);
         Files.writeString(log, "=== test: starting " + id + " at " + java.time.Instant.now() + "\n",
             StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        killed.remove(id);
         final Process p = new ProcessBuilder(cmd)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -176,6 +179,7 @@ final class ClusterProcesses implements AutoCloseable
         {
             return;
         }
+        killed.add(id);
         p.destroyForcibly();
         if (!p.waitFor(30, TimeUnit.SECONDS))
         {
@@ -262,6 +266,7 @@ final class ClusterProcesses implements AutoCloseable
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline)
         {
+            requireAlive();
             final Status leader = statuses().values().stream().filter(Status::leads)
                 .max(Comparator.comparingLong(Status::term)).orElse(null);
             if (leader != null)
@@ -271,6 +276,19 @@ final class ClusterProcesses implements AutoCloseable
             Thread.sleep(50);
         }
         throw new AssertionError("no leader within " + timeout + ": " + statuses());
+    }
+
+    /** Fails at once when a member the test did not kill has exited (a bad option, a crash at start). */
+    void requireAlive()
+    {
+        for (final Map.Entry<String, Process> e : processes.entrySet())
+        {
+            if (!e.getValue().isAlive() && !killed.contains(e.getKey()))
+            {
+                throw new AssertionError(e.getKey() + " exited with code " + e.getValue().exitValue() +
+                    "; its log ends:\n" + tail(e.getKey(), 30));
+            }
+        }
     }
 
     Path log(final String id)
@@ -297,17 +315,25 @@ final class ClusterProcesses implements AutoCloseable
         final StringBuilder b = new StringBuilder();
         for (final String id : IDS)
         {
-            b.append("----- last ").append(lines).append(" lines of ").append(log(id)).append('\n');
-            try
-            {
-                final List<String> all = Files.exists(log(id)) ? Files.readAllLines(log(id), StandardCharsets.UTF_8) :
-                    List.of("(no log)");
-                all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> b.append(l).append('\n'));
-            }
-            catch (final IOException ex)
-            {
-                b.append("(cannot read: ").append(ex).append(")\n");
-            }
+            b.append("----- last ").append(lines).append(" lines of ").append(log(id)).append('\n')
+                .append(tail(id, lines));
+        }
+        return b.toString();
+    }
+
+    /** The last {@code lines} lines of member {@code id}'s log. */
+    String tail(final String id, final int lines)
+    {
+        final StringBuilder b = new StringBuilder();
+        try
+        {
+            final List<String> all = Files.exists(log(id)) ? Files.readAllLines(log(id), StandardCharsets.UTF_8) :
+                List.of("(no log)");
+            all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> b.append(l).append('\n'));
+        }
+        catch (final IOException ex)
+        {
+            b.append("(cannot read: ").append(ex).append(")\n");
         }
         return b.toString();
     }
