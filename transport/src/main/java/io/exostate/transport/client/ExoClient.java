@@ -62,6 +62,8 @@ public final class ExoClient implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ExoClient.class);
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final long CLOSE_TIMEOUT_MS = 5_000;
+    /** For {@link #send}: a claim or a query, written again after a reconnect (see {@link Request#resendable}). */
+    private static final boolean RESEND = true;
 
     private final Context ctx;
     private final ClientConductor conductor;
@@ -312,7 +314,7 @@ public final class ExoClient implements AutoCloseable
                 s.buffer, 0, ctx.namespace(), names, nodeNames.size(), max, leaseMs, waitMs);
             java.util.Arrays.fill(names, 0, nodeNames.size(), null);
             return length;
-        }), false, TimeUnit.MILLISECONDS.toNanos(waitMs), Claimed.class).thenApply(Claimed::states);
+        }), RESEND, TimeUnit.MILLISECONDS.toNanos(waitMs), Claimed.class).thenApply(Claimed::states);
     }
 
     public List<ClaimedState> claim(final List<String> nodeNames, final int max, final long leaseMs, final long waitMs)
@@ -426,7 +428,7 @@ public final class ExoClient implements AutoCloseable
     /** Route #2: every namespace that has registered nodes. */
     public CompletableFuture<List<String>> namespacesAsync()
     {
-        return this.<ViewReplies.Namespaces>send(encode(s -> s.queries.listNamespaces(s.buffer, 0)), false, 0,
+        return this.<ViewReplies.Namespaces>send(encode(s -> s.queries.listNamespaces(s.buffer, 0)), RESEND, 0,
             ViewReplies.Namespaces.class).thenApply(ViewReplies.Namespaces::namespaces);
     }
 
@@ -438,7 +440,7 @@ public final class ExoClient implements AutoCloseable
     /** Route #4: the registered nodes of the session's namespace. */
     public CompletableFuture<List<Views.RegisteredNode>> nodesAsync()
     {
-        return this.<ViewReplies.Nodes>send(encode(s -> s.queries.listNodes(s.buffer, 0, ctx.namespace())), false, 0,
+        return this.<ViewReplies.Nodes>send(encode(s -> s.queries.listNodes(s.buffer, 0, ctx.namespace())), RESEND, 0,
             ViewReplies.Nodes.class).thenApply(ViewReplies.Nodes::nodes);
     }
 
@@ -451,7 +453,7 @@ public final class ExoClient implements AutoCloseable
     public CompletableFuture<Views.Graph> graphAsync(final String graphName)
     {
         Objects.requireNonNull(graphName, "graphName");
-        return send(encode(s -> s.queries.getGraph(s.buffer, 0, ctx.namespace(), graphName)), false, 0,
+        return send(encode(s -> s.queries.getGraph(s.buffer, 0, ctx.namespace(), graphName)), RESEND, 0,
             Views.Graph.class);
     }
 
@@ -463,7 +465,7 @@ public final class ExoClient implements AutoCloseable
     /** Route #7: the graph templates of the session's namespace. */
     public CompletableFuture<List<Views.Graph>> graphsAsync()
     {
-        return this.<ViewReplies.Graphs>send(encode(s -> s.queries.listGraphs(s.buffer, 0, ctx.namespace())), false, 0,
+        return this.<ViewReplies.Graphs>send(encode(s -> s.queries.listGraphs(s.buffer, 0, ctx.namespace())), RESEND, 0,
             ViewReplies.Graphs.class).thenApply(ViewReplies.Graphs::graphs);
     }
 
@@ -475,7 +477,7 @@ public final class ExoClient implements AutoCloseable
     /** Route #16: a page (from 1) of runs, newest first, with their counts and status. */
     public CompletableFuture<Views.RunsPage> runsAsync(final int page, final int size)
     {
-        return send(encode(s -> s.queries.listRuns(s.buffer, 0, ctx.namespace(), page, size)), false, 0,
+        return send(encode(s -> s.queries.listRuns(s.buffer, 0, ctx.namespace(), page, size)), RESEND, 0,
             Views.RunsPage.class);
     }
 
@@ -488,7 +490,7 @@ public final class ExoClient implements AutoCloseable
     public CompletableFuture<Views.RunGraph> runGraphAsync(final String runId)
     {
         Objects.requireNonNull(runId, "runId");
-        return send(encode(s -> s.queries.getRunGraph(s.buffer, 0, ctx.namespace(), runId)), false, 0,
+        return send(encode(s -> s.queries.getRunGraph(s.buffer, 0, ctx.namespace(), runId)), RESEND, 0,
             Views.RunGraph.class);
     }
 
@@ -505,7 +507,7 @@ public final class ExoClient implements AutoCloseable
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(nodeId, "nodeId");
         return send(encode(s -> s.queries.getNodeDetails(s.buffer, 0, ctx.namespace(), graphName, runId, nodeId)),
-            false, 0, Views.NodeDetails.class);
+            RESEND, 0, Views.NodeDetails.class);
     }
 
     public Views.NodeDetails nodeDetails(final String graphName, final String runId, final String nodeId)
@@ -517,7 +519,7 @@ public final class ExoClient implements AutoCloseable
     public CompletableFuture<Map<String, String>> stateSecretsAsync(final long stateId)
     {
         return this.<ViewReplies.StateSecrets>send(encode(s -> s.queries.getStateSecrets(
-            s.buffer, 0, ctx.namespace(), stateId)), false, 0, ViewReplies.StateSecrets.class)
+            s.buffer, 0, ctx.namespace(), stateId)), RESEND, 0, ViewReplies.StateSecrets.class)
             .thenApply(ViewReplies.StateSecrets::secrets);
     }
 
