@@ -28,6 +28,10 @@ final class Request
     // Owned by the I/O thread.
     boolean sent;
     int busyAnswers;
+    /** NOT_LEADER answers without a leader address (an election) to this request: its retry delay grows with them. */
+    int noLeaderAnswers;
+    /** The same, from the node of the current session only: enough of them and the client tries another node. */
+    int noLeaderAnswersHere;
     ScheduledFuture<?> timeout;
 
     Request(
