@@ -14,6 +14,7 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -261,6 +262,12 @@ public final class EngineStateMachine extends BaseStateMachine
             nextDeadline = engine.nextDeadline();
             updateApplied(entry.getTerm(), index);
 
+            if (trx.getServerRole() != RaftPeerRole.LEADER)
+            {
+                // Nobody waits for a follower's answer (a gateway proposes only on its own leader, and a new leader's
+                // gateway uses a new client id, so the retry cache never serves it): skip the copy.
+                return CompletableFuture.completedFuture(Message.EMPTY);
+            }
             final byte[] bytes = new byte[position];
             replyBuffer.getBytes(0, bytes);
             return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));

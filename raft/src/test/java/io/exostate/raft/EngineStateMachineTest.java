@@ -121,9 +121,25 @@ class EngineStateMachineTest
         assertThat(page.runs()).extracting(Views.RunSummary::runId).containsExactly("r1");
     }
 
+    @Test
+    void shouldApplyAlikeOnAFollowerWithoutBuildingTheAnswer()
+    {
+        final EngineStateMachine follower = new EngineStateMachine(EngineConfig.DEFAULT, null, null);
+        final byte[] entry = batch(0, TIME, new long[][]{{1, 1}, {1, 2}}, commands.register(), commands.upsert());
+        assertThat(apply(follower, 1, entry, RaftPeerRole.FOLLOWER).join().getContent().isEmpty()).isTrue();
+        assertThat(apply(1, entry).join().getContent().isEmpty()).isFalse();
+        assertThat(follower.digest()).isEqualTo(machine.digest());
+    }
+
     // ----------------------------------------------------------------------------------------------------------------
 
     private CompletableFuture<Message> apply(final long index, final byte[] entry)
+    {
+        return apply(machine, index, entry, RaftPeerRole.LEADER);
+    }
+
+    private static CompletableFuture<Message> apply(
+        final EngineStateMachine machine, final long index, final byte[] entry, final RaftPeerRole role)
     {
         // The entry's bytes sit inside a larger ByteString, as they may in a parsed log entry.
         final ByteString data = ByteString.copyFrom(new byte[7]).concat(ByteString.copyFrom(entry)).substring(7);
@@ -132,7 +148,7 @@ class EngineStateMachineTest
         final TransactionContext trx = TransactionContext.newBuilder()
             .setStateMachine(machine)
             .setLogEntry(log)
-            .setServerRole(RaftPeerRole.FOLLOWER)
+            .setServerRole(role)
             .build();
         return machine.applyTransaction(trx);
     }

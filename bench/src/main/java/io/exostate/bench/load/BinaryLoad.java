@@ -1,6 +1,8 @@
 package io.exostate.bench.load;
 
 import io.exostate.core.codec.ClaimedState;
+import io.exostate.core.engine.RejectCode;
+import io.exostate.transport.client.Endpoint;
 import io.exostate.transport.client.ExoClient;
 import io.exostate.transport.client.ExoException;
 import io.exostate.transport.client.Report;
@@ -28,6 +30,11 @@ import java.util.concurrent.TimeUnit;
  * no hand-offs. By default every connection shares one event-loop group of {@code --client-io-threads} threads (fewer
  * wake-ups and context switches than a thread per connection, the ExoClient default, which 0 selects). The trigger side is one thread that blocks on the
  * in-flight permits and, with a rate, parks until the next run is due.
+ * <p>
+ * Against a cluster ({@code --target} with several endpoints) every client follows the leader and moves on when a
+ * node fails; the client writes claims and reports in flight again itself, and a trigger that failed retriably is
+ * sent again here with its run id. The claims have no lease: a claim the dead leader applied but could not answer
+ * holds its states until the engine can answer a repeated claim with its first answer (the Claim request id).
  */
 final class BinaryLoad implements AutoCloseable
 {
@@ -37,6 +44,9 @@ final class BinaryLoad implements AutoCloseable
     private final String runPrefix;
     private final List<ExoClient> clients = new ArrayList<>();
     private final List<LeanRuntime> runtimes = new ArrayList<>();
+    /** Attempts of one trigger before a retriable failure ends the load. */
+    static final int TRIGGER_ATTEMPTS = 5;
+
     private final EventLoopGroup ioGroup;
     private ExoClient triggerClient;
     private Thread triggerThread;
@@ -54,9 +64,13 @@ final class BinaryLoad implements AutoCloseable
 
     private ExoClient.Context clientContext(final String name)
     {
+        final List<String> endpoints = new ArrayList<>(options.targets().size());
+        for (final Endpoint e : options.targets())
+        {
+            endpoints.add(e.toString());
+        }
         return new ExoClient.Context()
-            .host(options.host())
-            .port(options.port())
+            .endpoints(endpoints)
             .namespace(options.namespace())
             .apiKey(options.apiKey())
             .clientName(name)
@@ -164,13 +178,13 @@ final class BinaryLoad implements AutoCloseable
                         shape.graphName(), ids, null, null, 0);
                     for (int i = 0; i < n; i++)
                     {
-                        futures.get(i).whenComplete(this::onTriggered);
+                        final String runId = ids.get(i);
+                        futures.get(i).whenComplete((ok, failure) -> onTriggered(runId, 1, failure));
                     }
                 }
                 else
                 {
-                    triggerClient.triggerAsync(shape.graphName(), ids.get(0), null, null, 0)
-                        .whenComplete(this::onTriggered);
+                    trigger(ids.get(0), 1);
                 }
                 stats.triggered.add(n);
                 next += n;
@@ -182,13 +196,42 @@ final class BinaryLoad implements AutoCloseable
         }
     }
 
-    private void onTriggered(final String runId, final Throwable failure)
+    private void trigger(final String runId, final int attempt)
+    {
+        triggerClient.triggerAsync(shape.graphName(), runId, null, null, 0)
+            .whenComplete((ok, failure) -> onTriggered(runId, attempt, failure));
+    }
+
+    /**
+     * A trigger that failed retriably (its connection dropped with it in flight when a cluster leader died, or an
+     * election outlasted the request timeout) is sent again with the same run id, up to
+     * {@value #TRIGGER_ATTEMPTS} attempts; a {@code DUPLICATE_RUN} answer to a repeat means an earlier attempt was
+     * applied (the run ids are this load's own). Any other failure ends the load.
+     */
+    private void onTriggered(final String runId, final int attempt, final Throwable failure)
     {
         // A run's root new -> CREATED is counted when the root is claimed (LoadStats.onClaimReply).
-        if (failure != null && !stopping)
+        if (failure == null || stopping)
         {
-            stats.fatal("a trigger failed: " + failure);
+            return;
         }
+        final ExoException ex = exoCause(failure);
+        if (attempt > 1 && ex != null && ex.is(RejectCode.DUPLICATE_RUN))
+        {
+            return;
+        }
+        if (ex != null && ex.retriable() && attempt < TRIGGER_ATTEMPTS)
+        {
+            trigger(runId, attempt + 1);
+            return;
+        }
+        stats.fatal("a trigger failed" + (attempt > 1 ? " " + attempt + " times" : "") + ": " +
+            (ex != null ? ex.getMessage() : String.valueOf(failure)));
+    }
+
+    private static ExoException exoCause(final Throwable failure)
+    {
+        return failure instanceof ExoException e ? e : failure.getCause() instanceof ExoException e ? e : null;
     }
 
     /** The index of run {@code runId} ({@code <prefix><index>}), or -1. Allocates nothing. */
@@ -330,8 +373,7 @@ final class BinaryLoad implements AutoCloseable
             {
                 return;
             }
-            final ExoException ex = failure instanceof ExoException e ? e :
-                failure.getCause() instanceof ExoException e ? e : null;
+            final ExoException ex = exoCause(failure);
             stats.fatal(what + ": " + (ex != null ? ex.getMessage() : String.valueOf(failure)));
         }
     }

@@ -2,6 +2,7 @@ package io.exostate.bench.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.exostate.transport.client.Endpoint;
 
 import java.io.IOException;
 import java.net.URI;
@@ -57,7 +58,8 @@ final class HttpLoad implements AutoCloseable
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
-        this.base = "http://" + options.httpHost() + ":" + options.httpPort() + "/v0/namespace/" + options.namespace();
+        this.base = "http://" + new Endpoint(options.httpHost(), options.httpPort()) + "/v0/namespace/" +
+            options.namespace();
         final StringBuilder nodes = new StringBuilder();
         for (final String n : shape.nodeNames())
         {

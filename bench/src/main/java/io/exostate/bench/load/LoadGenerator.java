@@ -1,6 +1,7 @@
 package io.exostate.bench.load;
 
 import ch.qos.logback.classic.Level;
+import io.exostate.transport.client.Endpoint;
 import io.exostate.transport.client.ExoException;
 import org.HdrHistogram.Histogram;
 import org.slf4j.LoggerFactory;
@@ -15,6 +16,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -108,11 +110,12 @@ public final class LoadGenerator implements Callable<Integer>
     boolean keep;
 
     @Option(names = "--target", description = "host:port of a running node's binary endpoint instead of an " +
-        "embedded node.")
+        "embedded node; for a cluster, its nodes' endpoints separated by commas (the clients follow the leader and " +
+        "move on when a node fails).")
     String target;
 
-    @Option(names = "--http-target", description = "host:port of the target's HTTP API (default: the --target " +
-        "host, port 8000).")
+    @Option(names = "--http-target", description = "host:port of the target's HTTP API (default: the first --target " +
+        "host, port 8000). --http drives this one node: the HTTP API does not redirect to a leader.")
     String httpTarget;
 
     @Option(names = "--api-key", description = "The target's API key (default: $EXOSTATE_API_KEY).")
@@ -244,23 +247,34 @@ public final class LoadGenerator implements Callable<Integer>
         {
             throw bad("Expected a --namespace, but got an empty one");
         }
-        String host = "127.0.0.1";
-        int port = 0;
+        List<Endpoint> targets = List.of();
         String httpHost = "127.0.0.1";
         int httpPort = 0;
         String key = null;
         if (target != null)
         {
-            final HostPort hp = hostPort("--target", target);
-            host = hp.host;
-            port = hp.port;
-            httpHost = host;
+            try
+            {
+                targets = Endpoint.parseAll(List.of(target));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw bad("Expected --target host:port[,host:port...]: " + ex.getMessage());
+            }
+            httpHost = targets.get(0).host();
             httpPort = 8000;
             if (httpTarget != null)
             {
-                final HostPort h = hostPort("--http-target", httpTarget);
-                httpHost = h.host;
-                httpPort = h.port;
+                try
+                {
+                    final Endpoint h = Endpoint.parse(httpTarget);
+                    httpHost = h.host();
+                    httpPort = h.port();
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw bad("Expected --http-target host:port: " + ex.getMessage());
+                }
             }
             key = apiKey != null ? apiKey : env.get("EXOSTATE_API_KEY");
             if (key == null || key.isEmpty())
@@ -272,7 +286,7 @@ public final class LoadGenerator implements Callable<Integer>
         {
             throw bad("Expected --http-target and --api-key only with --target");
         }
-        return new LoadOptions(host, port, httpHost, httpPort, key, namespace, runtimes, runs, shape, batched,
+        return new LoadOptions(targets, httpHost, httpPort, key, namespace, runtimes, runs, shape, batched,
             batched ? claimMax : 1, waitMs, bound, triggerBatch, rate, TimeUnit.SECONDS.toMillis(durationSeconds),
             TimeUnit.SECONDS.toMillis(warmupSeconds), TimeUnit.SECONDS.toMillis(stallSeconds), http, clientIoThreads);
     }
@@ -286,28 +300,6 @@ public final class LoadGenerator implements Callable<Integer>
             case "none" -> EmbeddedNode.JournalMode.NONE;
             default -> throw bad("Expected --journal default, fsync or none, but got '" + journal + "'");
         };
-    }
-
-    private record HostPort(String host, int port)
-    {
-    }
-
-    private HostPort hostPort(final String option, final String text)
-    {
-        final int colon = text.lastIndexOf(':');
-        try
-        {
-            final int port = Integer.parseInt(text.substring(colon + 1));
-            if (colon <= 0 || port < 1 || port > 65535)
-            {
-                throw new NumberFormatException();
-            }
-            return new HostPort(text.substring(0, colon), port);
-        }
-        catch (final RuntimeException ex)
-        {
-            throw bad("Expected " + option + " host:port with a port in 1..65535, but got '" + text + "'");
-        }
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -330,7 +322,8 @@ public final class LoadGenerator implements Callable<Integer>
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"))).toAbsolutePath()
                 .normalize();
             node = EmbeddedNode.start(dir, journalMode(), o.http(), serverIoThreads, keep);
-            o = o.withEndpoints("127.0.0.1", node.port(), "127.0.0.1", node.httpPort(), node.apiKey());
+            o = o.withEndpoints(List.of(new Endpoint("127.0.0.1", node.port())), "127.0.0.1", node.httpPort(),
+                node.apiKey());
         }
         try
         {
@@ -347,6 +340,17 @@ public final class LoadGenerator implements Callable<Integer>
                 }
             }
         }
+    }
+
+    /** The binary targets as given: {@code host:port}, several separated by commas. */
+    private static String targets(final LoadOptions o)
+    {
+        final StringBuilder b = new StringBuilder();
+        for (final Endpoint e : o.targets())
+        {
+            b.append(b.length() == 0 ? "" : ",").append(e);
+        }
+        return b.toString();
     }
 
     private static void quietLogs()
@@ -375,7 +379,7 @@ public final class LoadGenerator implements Callable<Integer>
             }
             catch (final ExoException | IllegalStateException ex)
             {
-                out.println("exostate bench: FAILED: cannot set up the load on " + o.host() + ":" + o.port() + ": " +
+                out.println("exostate bench: FAILED: cannot set up the load on " + targets(o) + ": " +
                     ex.getMessage());
                 return EXIT_FAILED;
             }
@@ -521,7 +525,7 @@ public final class LoadGenerator implements Callable<Integer>
         }
         else
         {
-            out.printf(Locale.ROOT, "  node              target %s:%d%s%n", o.host(), o.port(),
+            out.printf(Locale.ROOT, "  node              target %s%s%n", targets(o),
                 o.http() ? ", http " + o.httpHost() + ":" + o.httpPort() : "");
         }
         out.printf(Locale.ROOT, "  load              %s, %d %s, %,d runs of %s, frames %s, claims of %s%s, " +

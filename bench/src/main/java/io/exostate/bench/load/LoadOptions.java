@@ -1,10 +1,14 @@
 package io.exostate.bench.load;
 
+import io.exostate.transport.client.Endpoint;
+
+import java.util.List;
+
 /**
  * The effective, checked options of one load (see {@link LoadGenerator} for their meaning). Immutable.
  *
- * @param host         the binary endpoint's host (the embedded node's, or {@code --target}'s).
- * @param port         the binary endpoint's port.
+ * @param targets      the binary endpoints: the embedded node's, or {@code --target}'s (a cluster's nodes), tried in
+ *                     order; the clients follow the leader among them.
  * @param httpHost     the HTTP API's host.
  * @param httpPort     the HTTP API's port.
  * @param apiKey       the API key of both endpoints.
@@ -25,8 +29,7 @@ package io.exostate.bench.load;
  * @param clientIoThreads I/O threads shared by the binary clients, 0 for one per connection.
  */
 record LoadOptions(
-    String host,
-    int port,
+    List<Endpoint> targets,
     String httpHost,
     int httpPort,
     String apiKey,
@@ -46,10 +49,10 @@ record LoadOptions(
     boolean http,
     int clientIoThreads)
 {
-    LoadOptions withEndpoints(final String host, final int port, final String httpHost, final int httpPort,
+    LoadOptions withEndpoints(final List<Endpoint> targets, final String httpHost, final int httpPort,
         final String apiKey)
     {
-        return new LoadOptions(host, port, httpHost, httpPort, apiKey, namespace, runtimes, runs, shape, batched,
+        return new LoadOptions(targets, httpHost, httpPort, apiKey, namespace, runtimes, runs, shape, batched,
             claimMax, waitMs, inFlight, triggerBatch, rate, durationMs, warmupMs, stallMs, http, clientIoThreads);
     }
 }

@@ -104,6 +104,10 @@ class LoadGeneratorTest
         assertThat(run("--target", "localhost")).isEqualTo(2);
         assertThat(run("--target", "localhost:7700")).isEqualTo(2);
         assertThat(output()).contains("Expected --api-key (or $EXOSTATE_API_KEY) with --target");
+        assertThat(run("--target", "127.0.0.1:7701,127.0.0.1,127.0.0.1:7703", "--api-key", "k")).isEqualTo(2);
+        assertThat(output()).contains("entry 2 of 3 '127.0.0.1' is not one: the port is missing");
+        assertThat(run("--target", "127.0.0.1:7701", "--http-target", "127.0.0.1", "--api-key", "k")).isEqualTo(2);
+        assertThat(output()).contains("Expected --http-target host:port");
         assertThat(run("--runtimes", "0")).isEqualTo(2);
         assertThat(run("--no-such-option")).isEqualTo(2);
     }
@@ -122,6 +126,34 @@ class LoadGeneratorTest
 
         assertThat(exit).isEqualTo(1);
         assertThat(output()).contains("exostate bench: FAILED: cannot set up the load on 127.0.0.1:" + port);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldDriveATargetListSkippingAnEndpointThatRefuses() throws Exception
+    {
+        final int refusing;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0))
+        {
+            refusing = s.getLocalPort();
+        }
+        final EmbeddedNode node = EmbeddedNode.start(dataRoot.resolve("target"), EmbeddedNode.JournalMode.NONE,
+            false, 1, false);
+        try
+        {
+            final String targets = "127.0.0.1:" + refusing + ",127.0.0.1:" + node.port();
+
+            final int exit = run("--target", targets, "--api-key", node.apiKey(), "--runs", "50",
+                "--graph", "chain:2", "--runtimes", "2");
+
+            assertThat(exit).as(output()).isEqualTo(0);
+            assertThat(output()).contains("target " + targets, "runs completed    50 of 50");
+            assertThat(node.transitions()).isEqualTo(50 * 8);
+        }
+        finally
+        {
+            node.close();
+        }
     }
 
     @Test

@@ -30,6 +30,19 @@ final class Backoff
         return delayFor(currentNs);
     }
 
+    /**
+     * A delay at the current level, without growing it (the minimum's before the first {@link #nextNs()}): for the
+     * next endpoint of a round that has not failed everywhere yet.
+     */
+    long sameNs()
+    {
+        if (currentNs == 0)
+        {
+            currentNs = minNs;
+        }
+        return delayFor(currentNs);
+    }
+
     void reset()
     {
         currentNs = 0;

@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The connection of one {@link ExoClient}: a Netty channel on one I/O thread, the session handshake, the requests
- * waiting for their answers, timeouts, BUSY retries, reconnection with backoff and leader following.
+ * waiting for their answers, timeouts, BUSY retries, reconnection with backoff, moving between the endpoints of a
+ * cluster and leader following.
  * <p>
  * <b>Threading:</b> one writer. Every field below the constructor's is read and written on the I/O thread
  * ({@link #loop}) only; other threads reach it through {@link #submit(List)} and {@link #close()}, which hand
@@ -57,12 +58,27 @@ import java.util.concurrent.TimeUnit;
  *   DORMANT --next request--> CONNECTING;   any --close()--> CLOSED
  * </pre>
  * When the connection drops, requests in flight fail with {@link ExoException.Kind#CONNECTION_LOST} unless they are
- * reports, which stay pending and are written again on the next session; requests not yet written wait for the next
- * session. A NOT_LEADER answer moves the client to the leader's address and keeps every pending request for it.
+ * {@link Request#resendable} (reports, claims, queries), which stay pending and are written again, the same bytes, on
+ * the next session; requests not yet written wait for the next session.
+ * <p>
+ * <b>Where it connects</b> ({@link EndpointCycle}): the first configured endpoint, then
+ * <ul>
+ * <li>a NOT_LEADER answer naming a leader moves the client there (listed or not) and keeps every pending request
+ * for it;</li>
+ * <li>a NOT_LEADER without a leader (an election) is asked again after a backoff; after
+ * {@value #NO_LEADER_ANSWERS_BEFORE_MOVING} such answers in a row to one request the client moves on to the next
+ * endpoint;</li>
+ * <li>a connection that cannot be opened, or that drops, moves the client to the next endpoint (round robin). The
+ * delay before each attempt is the reconnect backoff, which grows only when a whole round of endpoints failed.</li>
+ * </ul>
+ * Each TCP connect and handshake may take the connect timeout divided by the number of endpoints, so that a node that
+ * does not answer at all cannot use up the whole connect timeout of {@link ExoClient#connect}.
  */
 final class ClientConductor
 {
     private static final Logger LOG = LoggerFactory.getLogger(ExoClient.class);
+    /** NOT_LEADER answers without a leader, in a row to one request, after which the client tries another node. */
+    static final int NO_LEADER_ANSWERS_BEFORE_MOVING = 3;
 
     enum State
     {
@@ -76,6 +92,8 @@ final class ClientConductor
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final byte[] hello;
+    /** How long one TCP connect, and one handshake, may take: the connect timeout shared among the endpoints. */
+    private final long attemptTimeoutNs;
     private final CompletableFuture<SessionCodec.Opened> firstSession = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile boolean connected;
@@ -90,10 +108,18 @@ final class ClientConductor
     private State state = State.BACKING_OFF;
     private Channel channel;
     private ScheduledFuture<?> handshakeTimer;
-    private String host;
-    private int port;
-    private boolean followingLeader;
-    private int redirectsSinceReady;
+    private final EndpointCycle endpoints;
+    /** The endpoint of {@link #channel}. */
+    private Endpoint connectedTo;
+    /** True when this client closed the channel to go to another node ({@link EndpointCycle#current()}). */
+    private boolean moving;
+    /**
+     * True when the node keeps answering that it knows no leader and the client will move on once nothing it wrote
+     * on this session waits for an answer; requests answered meanwhile wait for the next session.
+     */
+    private boolean leaving;
+    /** Moves to another node since the last answer: a second one in a row waits, against stale leader hints. */
+    private int movesSinceAnswer;
     private boolean idleClosed;
     /** Why the last connection ended or failed; written on the I/O thread, read anywhere for diagnostics. */
     private volatile ExoException lastError;
@@ -101,8 +127,9 @@ final class ClientConductor
     ClientConductor(final ExoClient.Context ctx)
     {
         this.ctx = ctx;
-        this.host = ctx.host();
-        this.port = ctx.port();
+        this.endpoints = new EndpointCycle(ctx.endpoints());
+        this.attemptTimeoutNs = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+            ctx.connectTimeout().toNanos() / endpoints.size());
         this.hello = SessionCodec.hello(ctx.namespace(), ctx.apiKey(), ctx.clientName());
         this.reconnectBackoff = new Backoff(ctx.reconnectBackoffMin().toNanos(), ctx.reconnectBackoffMax().toNanos());
 
@@ -119,7 +146,7 @@ final class ClientConductor
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.SO_KEEPALIVE, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int)Math.min(Integer.MAX_VALUE, ctx.connectTimeout().toMillis()))
+                (int)Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(attemptTimeoutNs)))
             .handler(new ChannelInitializer<SocketChannel>()
             {
                 @Override
@@ -266,7 +293,7 @@ final class ClientConductor
             }
             pending.put(r.correlationId, r);
             r.timeout = loop.schedule(() -> onTimeout(r), r.timeoutNs, TimeUnit.NANOSECONDS);
-            if (state == State.READY)
+            if (state == State.READY && !leaving)
             {
                 wrote |= write(r);
             }
@@ -289,13 +316,11 @@ final class ClientConductor
         }
         state = State.CONNECTING;
         idleClosed = false;
-        final String targetHost = host;
-        final int targetPort = port;
-        bootstrap.connect(targetHost, targetPort).addListener(
-            (ChannelFuture f) -> onConnected(f, targetHost, targetPort));
+        final Endpoint target = endpoints.current();
+        bootstrap.connect(target.host(), target.port()).addListener((ChannelFuture f) -> onConnected(f, target));
     }
 
-    private void onConnected(final ChannelFuture f, final String targetHost, final int targetPort)
+    private void onConnected(final ChannelFuture f, final Endpoint target)
     {
         if (state == State.CLOSED)
         {
@@ -305,20 +330,15 @@ final class ClientConductor
         if (!f.isSuccess())
         {
             lastError = ExoException.of(ExoException.Kind.CONNECTION_LOST,
-                "cannot connect to " + targetHost + ":" + targetPort + ": " + f.cause(), f.cause());
-            LOG.debug(lastError.getMessage());
-            if (!targetHost.equals(ctx.host()) || targetPort != ctx.port())
-            {
-                // The leader we were sent to is gone: start again from the configured address.
-                host = ctx.host();
-                port = ctx.port();
-            }
-            scheduleReconnect(reconnectBackoff.nextNs());
+                "cannot connect to " + target + ": " + f.cause(), f.cause());
+            moveOn(target, lastError.getMessage(), false);
             return;
         }
         final Channel ch = f.channel();
         channel = ch;
+        connectedTo = target;
         state = State.HANDSHAKING;
+        lastError = null; // a failure of an earlier attempt is not why this connection may end
         final ByteBuf frame =
             ch.alloc().ioBuffer(SessionCodec.LENGTH_FIELD + SessionCodec.CORRELATION_LENGTH + hello.length);
         frame.writeIntLE(SessionCodec.CORRELATION_LENGTH + hello.length);
@@ -329,11 +349,11 @@ final class ClientConductor
         {
             if (channel == ch && state == State.HANDSHAKING)
             {
-                lastError = ExoException.of(ExoException.Kind.TIMEOUT, "no hello reply from " + targetHost + ":" +
-                    targetPort + " within " + ctx.connectTimeout().toMillis() + " ms", null);
+                lastError = ExoException.of(ExoException.Kind.TIMEOUT, "no hello reply from " + target + " within " +
+                    TimeUnit.NANOSECONDS.toMillis(attemptTimeoutNs) + " ms", null);
                 ch.close();
             }
-        }, ctx.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }, attemptTimeoutNs, TimeUnit.NANOSECONDS);
     }
 
     private void onFrame(final Channel ch, final ByteBuf frame)
@@ -386,25 +406,32 @@ final class ClientConductor
         state = State.READY;
         connected = true;
         reconnectBackoff.reset();
-        redirectsSinceReady = 0;
+        endpoints.connected();
         lastError = null;
-        LOG.info("connected to " + host + ":" + port + " (session " + opened.sessionId() +
+        LOG.info("connected to " + connectedTo + " (session " + opened.sessionId() +
             ", server " + opened.serverVersion() + ", max frame " + opened.maxFrameLength() + ", idle timeout " +
             opened.idleTimeoutMs() + " ms)");
         firstSession.complete(opened);
 
-        // Send what waited for this session in submission order: reports kept from the last one first among equals.
+        // Send what waited for this session in submission order: requests kept from the last one first.
         final List<Request> unsent = new ArrayList<>();
         for (final Request r : pending.values())
         {
+            r.noLeaderAnswersHere = 0;
             if (!r.sent)
             {
                 unsent.add(r);
             }
         }
-        unsent.sort(Comparator.comparingLong(r -> r.correlationId));
+        writeInOrder(unsent, ch);
+    }
+
+    /** Writes {@code requests} in submission order and flushes once. */
+    private void writeInOrder(final List<Request> requests, final Channel ch)
+    {
+        requests.sort(Comparator.comparingLong(r -> r.correlationId));
         boolean wrote = false;
-        for (final Request r : unsent)
+        for (final Request r : requests)
         {
             wrote |= write(r);
         }
@@ -433,39 +460,12 @@ final class ClientConductor
             final long delayNs = Backoff.attemptNs(
                 ctx.busyBackoffMin().toNanos(), ctx.busyBackoffMax().toNanos(), request.busyAnswers);
             loop.schedule(() -> resend(request), delayNs, TimeUnit.NANOSECONDS);
+            maybeLeave();
             return;
         }
         if (code == TransportErrorCode.NOT_LEADER)
         {
-            if (request != null)
-            {
-                request.sent = false;
-            }
-            final String leader = error.leaderAddress();
-            final int colon = leader == null ? -1 : leader.lastIndexOf(':');
-            final String leaderHost = colon > 0 ? stripBrackets(leader.substring(0, colon)) : null;
-            final int leaderPort = colon > 0 ? parsePort(leader.substring(colon + 1)) : -1;
-            if (leaderHost != null && leaderPort > 0 && !(leaderHost.equals(host) && leaderPort == port))
-            {
-                LOG.info(host + ":" + port + " is not the leader; following " + leader);
-                host = leaderHost;
-                port = leaderPort;
-                followingLeader = true;
-                ch.close();
-            }
-            else if (request != null)
-            {
-                // No leader known yet (an election), or we are already talking to it: wait and ask again.
-                request.busyAnswers++;
-                final long delayNs = Backoff.attemptNs(
-                    ctx.reconnectBackoffMin().toNanos(), ctx.reconnectBackoffMax().toNanos(), request.busyAnswers);
-                loop.schedule(() -> resend(request), delayNs, TimeUnit.NANOSECONDS);
-            }
-            else
-            {
-                lastError = ex;
-                ch.close();
-            }
+            onNotLeader(ch, correlationId, request, error, ex);
             return;
         }
 
@@ -499,8 +499,124 @@ final class ClientConductor
         ch.close();
     }
 
+    /**
+     * A node that does not lead: follow the leader it names; else (an election) ask again after a backoff, and try
+     * the next endpoint after {@value #NO_LEADER_ANSWERS_BEFORE_MOVING} such answers in a row. The request stays
+     * pending either way: a NOT_LEADER answer means the request was not applied there.
+     */
+    private void onNotLeader(
+        final Channel ch,
+        final long correlationId,
+        final Request request,
+        final SessionCodec.Error error,
+        final ExoException ex)
+    {
+        if (request != null)
+        {
+            request.sent = false;
+        }
+        if (moving)
+        {
+            return; // already on the way to another node, with every pending request
+        }
+        final Endpoint here = connectedTo;
+        final Endpoint leader = Endpoint.leaderAddress(error.leaderAddress());
+        if (leader != null && !leader.equals(here))
+        {
+            LOG.info(here + " is not the leader; following " + leader +
+                (endpoints.isListed(leader) ? "" : " (not one of the configured endpoints)"));
+            endpoints.follow(leader);
+            moveAway(ch);
+        }
+        else if (request != null)
+        {
+            // No leader known yet (an election), or the node names itself: wait and ask again, or ask another node.
+            request.noLeaderAnswers++;
+            request.noLeaderAnswersHere++;
+            if (endpoints.size() > 1 && request.noLeaderAnswersHere >= NO_LEADER_ANSWERS_BEFORE_MOVING && !leaving)
+            {
+                leaving = true;
+                LOG.debug(here + " answered NOT_LEADER without a leader " + request.noLeaderAnswersHere +
+                    " times in a row to one request: leaving it once nothing written to it waits for an answer");
+            }
+            if (!leaving)
+            {
+                final long delayNs = Backoff.attemptNs(ctx.reconnectBackoffMin().toNanos(),
+                    ctx.reconnectBackoffMax().toNanos(), request.noLeaderAnswers);
+                loop.schedule(() -> resend(request), delayNs, TimeUnit.NANOSECONDS);
+            }
+            maybeLeave();
+        }
+        else if (correlationId == 0)
+        {
+            // The session itself was refused (a node that takes no sessions while it knows no leader).
+            lastError = ex;
+            ch.close();
+        }
+        else
+        {
+            LOG.debug("NOT_LEADER for correlation id " + correlationId + ", which nothing waits for, dropped");
+        }
+    }
+
+    /** Closes the channel to go to {@link EndpointCycle#current()}, keeping every pending request for it. */
+    private void moveAway(final Channel ch)
+    {
+        moving = true;
+        leaving = false;
+        ch.close();
+    }
+
+    /**
+     * Moves on from a node that knows no leader once nothing written to it waits for an answer: it may become the
+     * leader and apply what it has, and an answer left behind would make a request sent twice.
+     */
+    private void maybeLeave()
+    {
+        if (leaving && state == State.READY && channel != null && !anyInFlight())
+        {
+            final Endpoint here = connectedTo;
+            final Endpoint next = endpoints.advance();
+            LOG.info(here + " keeps answering NOT_LEADER without a leader; trying " + next);
+            moveAway(channel);
+        }
+    }
+
+    /** True when a request written on this session waits for its answer. */
+    private boolean anyInFlight()
+    {
+        for (final Request r : pending.values())
+        {
+            if (r.sent)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The node answered a request: it leads after all. Writes what waited to leave it. */
+    private void stay()
+    {
+        leaving = false;
+        final List<Request> held = new ArrayList<>();
+        for (final Request r : pending.values())
+        {
+            if (!r.sent)
+            {
+                held.add(r);
+            }
+        }
+        writeInOrder(held, channel);
+    }
+
     private void onReply(final long correlationId, final int length)
     {
+        movesSinceAnswer = 0;
+        if (leaving)
+        {
+            stay();
+        }
         final Request request = pending.remove(correlationId);
         if (request == null)
         {
@@ -545,19 +661,23 @@ final class ClientConductor
             return;
         }
         final boolean wasReady = state == State.READY;
-        final boolean keepEverything = followingLeader;
-        followingLeader = false;
+        final Endpoint lostEndpoint = connectedTo;
+        final boolean keepEverything = moving;
+        moving = false;
+        leaving = false;
         if (lastError == null)
         {
             lastError = ExoException.of(ExoException.Kind.CONNECTION_LOST,
-                "the connection to " + host + ":" + port + " closed", null);
+                "the connection to " + lostEndpoint + " closed", null);
         }
         final ExoException lost = ExoException.of(ExoException.Kind.CONNECTION_LOST,
-            "the connection to " + host + ":" + port + " was lost while the request was in flight: " +
+            "the connection to " + lostEndpoint + " was lost while the request was in flight: " +
             lastError.getMessage(), lastError);
         final List<Request> inFlight = new ArrayList<>();
         for (final Request r : pending.values())
         {
+            // A resendable request is written again, the same bytes, on the next session; another one may have been
+            // applied, so its caller decides (unless we left a node that answers NOT_LEADER: it applies nothing).
             if (r.sent && !r.resendable && !keepEverything)
             {
                 inFlight.add(r);
@@ -575,22 +695,60 @@ final class ClientConductor
             state = State.BACKING_OFF;
             return;
         }
-        if (wasReady)
-        {
-            LOG.info("disconnected from " + host + ":" + port + ": " + lastError.getMessage());
-        }
         if (keepEverything)
         {
-            scheduleReconnect(redirectsSinceReady++ == 0 ? 0 : reconnectBackoff.nextNs());
+            // To the leader a NOT_LEADER named, or on from a node that knows none: at once the first time, then
+            // with a growing delay while moves bring no answer (two nodes naming each other, a stale leader).
+            final int moves = movesSinceAnswer++;
+            scheduleReconnect(moves == 0 ? 0 : Backoff.attemptNs(
+                ctx.reconnectBackoffMin().toNanos(), ctx.reconnectBackoffMax().toNanos(), moves));
         }
-        else if (idleClosed && pending.isEmpty())
+        else if (idleClosed)
         {
-            state = State.DORMANT;
+            // The node is fine, the session was idle: come back to it when there is something to send.
+            if (wasReady)
+            {
+                LOG.info("disconnected from " + lostEndpoint + ": " + lastError.getMessage());
+            }
+            if (pending.isEmpty())
+            {
+                state = State.DORMANT;
+            }
+            else
+            {
+                scheduleReconnect(reconnectBackoff.nextNs());
+            }
         }
         else
         {
-            scheduleReconnect(reconnectBackoff.nextNs());
+            moveOn(lostEndpoint, (wasReady ? "disconnected from " : "no session with ") + lostEndpoint + " (" +
+                lastError.getMessage() + ")", wasReady);
         }
+    }
+
+    /**
+     * The connection to {@code from} could not be opened or was lost: reconnect to the next endpoint (the same one
+     * when only one is configured) after the reconnect backoff, which grows when a whole round failed. Logs one line:
+     * INFO when the client switches endpoints or lost a session, else DEBUG (one endpoint, still unreachable).
+     */
+    private void moveOn(final Endpoint from, final String what, final boolean lostSession)
+    {
+        final boolean roundFailed = endpoints.failed();
+        final Endpoint next = endpoints.current();
+        final long delayNs = roundFailed ? reconnectBackoff.nextNs() : reconnectBackoff.sameNs();
+        if (!next.equals(from))
+        {
+            LOG.info(what + "; trying " + next + " in " + TimeUnit.NANOSECONDS.toMillis(delayNs) + " ms");
+        }
+        else if (lostSession)
+        {
+            LOG.info(what);
+        }
+        else
+        {
+            LOG.debug(what);
+        }
+        scheduleReconnect(delayNs);
     }
 
     private void onTimeout(final Request request)
@@ -600,11 +758,18 @@ final class ClientConductor
             return;
         }
         pending.remove(request.correlationId);
+        maybeLeave();
         final long timeoutMs = TimeUnit.NANOSECONDS.toMillis(request.timeoutNs);
         if (request.busyAnswers > 0 && state == State.READY)
         {
             request.future.completeExceptionally(ExoException.transport(TransportErrorCode.BUSY.code(),
                 "the server stayed busy for " + timeoutMs + " ms (" + request.busyAnswers + " BUSY answers)"));
+        }
+        else if (request.noLeaderAnswers > 0 && state == State.READY)
+        {
+            request.future.completeExceptionally(ExoException.transport(TransportErrorCode.NOT_LEADER.code(),
+                "no leader within " + timeoutMs + " ms (" + request.noLeaderAnswers +
+                " NOT_LEADER answers without a leader address)"));
         }
         else
         {
@@ -636,7 +801,7 @@ final class ClientConductor
 
     private void resend(final Request request)
     {
-        if (state == State.READY && !request.sent && pending.get(request.correlationId) == request)
+        if (state == State.READY && !leaving && !request.sent && pending.get(request.correlationId) == request)
         {
             if (write(request))
             {
@@ -682,7 +847,7 @@ final class ClientConductor
     private void protocolError(final Channel ch, final String detail)
     {
         lastError = ExoException.of(ExoException.Kind.PROTOCOL, detail, null);
-        LOG.warn("closing the connection to " + host + ":" + port + ": " + detail);
+        LOG.warn("closing the connection to " + connectedTo + ": " + detail);
         ch.close();
     }
 
@@ -724,25 +889,6 @@ final class ClientConductor
         return code == TransportErrorCode.AUTH_FAILED || code == TransportErrorCode.UNSUPPORTED_VERSION ||
             code == TransportErrorCode.NAMESPACE_MISMATCH || code == TransportErrorCode.NOT_AUTHENTICATED ||
             code == TransportErrorCode.MALFORMED_FRAME || code == TransportErrorCode.UNKNOWN_MESSAGE;
-    }
-
-    private static String stripBrackets(final String h)
-    {
-        final boolean bracketed = h.length() > 1 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']';
-        return bracketed ? h.substring(1, h.length() - 1) : h;
-    }
-
-    private static int parsePort(final String text)
-    {
-        try
-        {
-            final int p = Integer.parseInt(text.trim());
-            return p > 0 && p < 65536 ? p : -1;
-        }
-        catch (final NumberFormatException ex)
-        {
-            return -1;
-        }
     }
 
     /** The pipeline's last handler for one channel; not sharable (one per connection). */

@@ -37,16 +37,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * <b>Connecting.</b> {@link #connect(Context)} opens the session (retrying with backoff until the connect timeout)
  * and returns once the server answered the hello; a refused hello (wrong API key, unsupported version) fails at once
- * with {@link ExoException.Kind#TRANSPORT}.
+ * with {@link ExoException.Kind#TRANSPORT}. The context names one node ({@link Context#host}, {@link Context#port})
+ * or the nodes of a cluster ({@link Context#endpoints(List)}); the client talks to one node at a time.
  * <p>
  * <b>Failures.</b> A refused command or query fails its future with an {@link ExoException} of kind
  * {@link ExoException.Kind#REJECTED} carrying the engine's {@code RejectCode} and detail. A {@code BUSY} answer is
  * retried inside the client with a backoff until the request timeout. A {@code NOT_LEADER} answer moves the client to
- * the leader's address and sends the request again there. When the connection drops, the client reconnects with
- * exponential backoff; requests in flight fail with the retriable {@link ExoException.Kind#CONNECTION_LOST}, except
- * reports ({@link Report}: executed, errored, prune, re-enqueue-after, heartbeat), which the server recognises by
- * their claim token and which are therefore written again on the next session until they are answered or time
- * out. Requests made while disconnected wait for the next session. Every request fails with
+ * the leader's address and sends the request again there; one without a leader address (an election) is asked again
+ * after a backoff, and after a few in a row the client tries the next endpoint. When the connection fails to open or
+ * drops, the client reconnects to the next endpoint (round robin; the same one when there is one) with exponential
+ * backoff that grows after each round in which every endpoint failed. Requests in flight when the connection drops
+ * fail with the retriable {@link ExoException.Kind#CONNECTION_LOST}, except those safe to send twice, which are
+ * written again, the same bytes, on the next session until they are answered or time out: reports ({@link Report}:
+ * executed, errored, prune, re-enqueue-after, heartbeat; the server answers a repeat with its first answer), claims
+ * and queries. Requests made while disconnected wait for the next session. A request is answered once: its future
+ * completes with the first answer to reach the client, or with its failure. Every request fails with
  * {@link ExoException.Kind#TIMEOUT} if no answer came within the request timeout (plus the wait of a long-poll claim).
  * <p>
  * <b>Threading.</b> Every method is thread safe. Calls encode on the caller's thread and hand the frame to the
@@ -65,6 +70,8 @@ public final class ExoClient implements AutoCloseable
     private static final long CLOSE_TIMEOUT_MS = 5_000;
     /** Client side, so randomness is allowed: client ids must not collide between runtimes. */
     private static final SecureRandom CLIENT_IDS = new SecureRandom();
+    /** For {@link #send}: a claim or a query, written again after a reconnect (see {@link Request#resendable}). */
+    private static final boolean RESEND = true;
 
     private final Context ctx;
     private final ClientConductor conductor;
@@ -106,7 +113,7 @@ public final class ExoClient implements AutoCloseable
         {
             final ExoException last = conductor.lastError();
             conductor.close(CLOSE_TIMEOUT_MS);
-            throw ExoException.of(ExoException.Kind.TIMEOUT, "no session with " + ctx.host() + ":" + ctx.port() +
+            throw ExoException.of(ExoException.Kind.TIMEOUT, "no session with " + describe(ctx.endpoints()) +
                 " within " + ctx.connectTimeout().toMillis() + " ms" +
                 (last == null ? "" : " (" + last.getMessage() + ")"), last);
         }
@@ -121,6 +128,12 @@ public final class ExoClient implements AutoCloseable
             Thread.currentThread().interrupt();
             throw ExoException.of(ExoException.Kind.INTERRUPTED, "interrupted while connecting", ex);
         }
+    }
+
+    /** {@code host:port}, or {@code any of [a, b, c]} for several endpoints. */
+    private static String describe(final List<Endpoint> endpoints)
+    {
+        return endpoints.size() == 1 ? endpoints.get(0).toString() : "any of " + endpoints;
     }
 
     /** The effective configuration (concluded). */
@@ -340,7 +353,7 @@ public final class ExoClient implements AutoCloseable
                     s.buffer, 0, ctx.namespace(), names, nodeNames.size(), max, leaseMs, waitMs, clientId, requestId);
                 java.util.Arrays.fill(names, 0, nodeNames.size(), null);
                 return length;
-            }), false, TimeUnit.MILLISECONDS.toNanos(waitMs), Claimed.class);
+            }), RESEND, TimeUnit.MILLISECONDS.toNanos(waitMs), Claimed.class);
             conductor.submit(List.of(r));
         }
         return r.future.thenApply(reply -> ((Claimed)reply).states());
@@ -457,7 +470,7 @@ public final class ExoClient implements AutoCloseable
     /** Route #2: every namespace that has registered nodes. */
     public CompletableFuture<List<String>> namespacesAsync()
     {
-        return this.<ViewReplies.Namespaces>send(encode(s -> s.queries.listNamespaces(s.buffer, 0)), false, 0,
+        return this.<ViewReplies.Namespaces>send(encode(s -> s.queries.listNamespaces(s.buffer, 0)), RESEND, 0,
             ViewReplies.Namespaces.class).thenApply(ViewReplies.Namespaces::namespaces);
     }
 
@@ -469,7 +482,7 @@ public final class ExoClient implements AutoCloseable
     /** Route #4: the registered nodes of the session's namespace. */
     public CompletableFuture<List<Views.RegisteredNode>> nodesAsync()
     {
-        return this.<ViewReplies.Nodes>send(encode(s -> s.queries.listNodes(s.buffer, 0, ctx.namespace())), false, 0,
+        return this.<ViewReplies.Nodes>send(encode(s -> s.queries.listNodes(s.buffer, 0, ctx.namespace())), RESEND, 0,
             ViewReplies.Nodes.class).thenApply(ViewReplies.Nodes::nodes);
     }
 
@@ -482,7 +495,7 @@ public final class ExoClient implements AutoCloseable
     public CompletableFuture<Views.Graph> graphAsync(final String graphName)
     {
         Objects.requireNonNull(graphName, "graphName");
-        return send(encode(s -> s.queries.getGraph(s.buffer, 0, ctx.namespace(), graphName)), false, 0,
+        return send(encode(s -> s.queries.getGraph(s.buffer, 0, ctx.namespace(), graphName)), RESEND, 0,
             Views.Graph.class);
     }
 
@@ -494,7 +507,7 @@ public final class ExoClient implements AutoCloseable
     /** Route #7: the graph templates of the session's namespace. */
     public CompletableFuture<List<Views.Graph>> graphsAsync()
     {
-        return this.<ViewReplies.Graphs>send(encode(s -> s.queries.listGraphs(s.buffer, 0, ctx.namespace())), false, 0,
+        return this.<ViewReplies.Graphs>send(encode(s -> s.queries.listGraphs(s.buffer, 0, ctx.namespace())), RESEND, 0,
             ViewReplies.Graphs.class).thenApply(ViewReplies.Graphs::graphs);
     }
 
@@ -506,7 +519,7 @@ public final class ExoClient implements AutoCloseable
     /** Route #16: a page (from 1) of runs, newest first, with their counts and status. */
     public CompletableFuture<Views.RunsPage> runsAsync(final int page, final int size)
     {
-        return send(encode(s -> s.queries.listRuns(s.buffer, 0, ctx.namespace(), page, size)), false, 0,
+        return send(encode(s -> s.queries.listRuns(s.buffer, 0, ctx.namespace(), page, size)), RESEND, 0,
             Views.RunsPage.class);
     }
 
@@ -519,7 +532,7 @@ public final class ExoClient implements AutoCloseable
     public CompletableFuture<Views.RunGraph> runGraphAsync(final String runId)
     {
         Objects.requireNonNull(runId, "runId");
-        return send(encode(s -> s.queries.getRunGraph(s.buffer, 0, ctx.namespace(), runId)), false, 0,
+        return send(encode(s -> s.queries.getRunGraph(s.buffer, 0, ctx.namespace(), runId)), RESEND, 0,
             Views.RunGraph.class);
     }
 
@@ -536,7 +549,7 @@ public final class ExoClient implements AutoCloseable
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(nodeId, "nodeId");
         return send(encode(s -> s.queries.getNodeDetails(s.buffer, 0, ctx.namespace(), graphName, runId, nodeId)),
-            false, 0, Views.NodeDetails.class);
+            RESEND, 0, Views.NodeDetails.class);
     }
 
     public Views.NodeDetails nodeDetails(final String graphName, final String runId, final String nodeId)
@@ -548,7 +561,7 @@ public final class ExoClient implements AutoCloseable
     public CompletableFuture<Map<String, String>> stateSecretsAsync(final long stateId)
     {
         return this.<ViewReplies.StateSecrets>send(encode(s -> s.queries.getStateSecrets(
-            s.buffer, 0, ctx.namespace(), stateId)), false, 0, ViewReplies.StateSecrets.class)
+            s.buffer, 0, ctx.namespace(), stateId)), RESEND, 0, ViewReplies.StateSecrets.class)
             .thenApply(ViewReplies.StateSecrets::secrets);
     }
 
@@ -758,6 +771,8 @@ public final class ExoClient implements AutoCloseable
         public static final String HOST_DEFAULT = "127.0.0.1";
         public static final String PORT_PROP_NAME = "exostate.client.port";
         public static final int PORT_DEFAULT = 7700;
+        /** The nodes of a cluster, {@code host:port} separated by commas; when set, host and port are not used. */
+        public static final String ENDPOINTS_PROP_NAME = "exostate.client.endpoints";
         public static final String NAMESPACE_PROP_NAME = "exostate.client.namespace";
         /** The API key: this property, else the environment variable {@value #API_KEY_ENV_NAME}. */
         public static final String API_KEY_PROP_NAME = "exostate.client.apiKey";
@@ -775,6 +790,9 @@ public final class ExoClient implements AutoCloseable
 
         private String host = System.getProperty(HOST_PROP_NAME, HOST_DEFAULT);
         private int port = Integer.getInteger(PORT_PROP_NAME, PORT_DEFAULT);
+        /** The entries as given (checked by the setter and by conclude); null: the one endpoint host:port. */
+        private List<String> endpoints = System.getProperty(ENDPOINTS_PROP_NAME) == null ? null :
+            List.of(System.getProperty(ENDPOINTS_PROP_NAME));
         private String namespace = System.getProperty(NAMESPACE_PROP_NAME);
         private String apiKey = System.getProperty(API_KEY_PROP_NAME, System.getenv(API_KEY_ENV_NAME));
         private String clientName = System.getProperty(CLIENT_NAME_PROP_NAME, CLIENT_NAME_DEFAULT);
@@ -794,6 +812,7 @@ public final class ExoClient implements AutoCloseable
             final Context c = new Context();
             c.host = host;
             c.port = port;
+            c.endpoints = endpoints;
             c.namespace = namespace;
             c.apiKey = apiKey;
             c.clientName = clientName;
@@ -816,8 +835,15 @@ public final class ExoClient implements AutoCloseable
          */
         public Context conclude()
         {
-            require(host != null && !host.isBlank(), "Expected a host, but got '" + host + "'");
-            require(port > 0 && port < 65536, "Expected a port in 1..65535, but got " + port);
+            if (endpoints != null)
+            {
+                Endpoint.parseAll(endpoints);
+            }
+            else
+            {
+                require(host != null && !host.isBlank(), "Expected a host, but got '" + host + "'");
+                require(port > 0 && port < 65536, "Expected a port in 1..65535, but got " + port);
+            }
             require(namespace != null && !namespace.isEmpty(),
                 "Expected a namespace (or -D" + NAMESPACE_PROP_NAME + "), but got '" + namespace + "'");
             require(apiKey != null, "Expected an API key (or -D" + API_KEY_PROP_NAME + " or $" + API_KEY_ENV_NAME +
@@ -873,6 +899,42 @@ public final class ExoClient implements AutoCloseable
             return this;
         }
 
+        /**
+         * The nodes the client may connect to, in the order it tries them: the list given to
+         * {@link #endpoints(List)}, else the one endpoint {@link #host()}:{@link #port()}.
+         *
+         * @throws IllegalArgumentException when an entry of {@code -D}{@value #ENDPOINTS_PROP_NAME} is not an
+         *                                  endpoint (the setters check theirs at once).
+         */
+        public List<Endpoint> endpoints()
+        {
+            return endpoints != null ? Endpoint.parseAll(endpoints) : List.of(new Endpoint(host, port));
+        }
+
+        /**
+         * The nodes of a cluster, each {@code host:port} (an IPv6 address in brackets: {@code [::1]:7700}), or
+         * several in one string separated by commas. The client connects to the first, follows the leader a
+         * {@code NOT_LEADER} answer names, and moves on to the next endpoint (round robin) when a connection fails,
+         * drops, or the node keeps answering that it knows no leader. When set, {@link #host()} and {@link #port()}
+         * are not used.
+         *
+         * @throws IllegalArgumentException naming the first bad entry, an empty one or a repeated one.
+         */
+        public Context endpoints(final List<String> endpoints)
+        {
+            Objects.requireNonNull(endpoints, "endpoints");
+            Endpoint.parseAll(endpoints);
+            this.endpoints = List.copyOf(endpoints);
+            return this;
+        }
+
+        /** See {@link #endpoints(List)}: {@code endpoints("10.0.0.1:7700", "10.0.0.2:7700")}, or one string. */
+        public Context endpoints(final String... endpoints)
+        {
+            Objects.requireNonNull(endpoints, "endpoints");
+            return endpoints(java.util.Arrays.asList(endpoints));
+        }
+
         public String namespace()
         {
             return namespace;
@@ -907,7 +969,10 @@ public final class ExoClient implements AutoCloseable
             return this;
         }
 
-        /** How long {@link ExoClient#connect} tries to open a session; also the TCP connect and handshake timeout. */
+        /**
+         * How long {@link ExoClient#connect} tries to open a session. One TCP connect, and one handshake, may take
+         * this divided by the number of endpoints, so that one node that does not answer leaves time for the others.
+         */
         public Duration connectTimeout()
         {
             return connectTimeout;
@@ -931,7 +996,10 @@ public final class ExoClient implements AutoCloseable
             return this;
         }
 
-        /** The first delay before reconnecting; it doubles up to {@link #reconnectBackoffMax()}, with jitter. */
+        /**
+         * The first delay before reconnecting; it doubles up to {@link #reconnectBackoffMax()}, with jitter. With
+         * several endpoints it doubles after each round in which every endpoint failed, not after each failure.
+         */
         public Duration reconnectBackoffMin()
         {
             return reconnectBackoffMin;
@@ -1035,7 +1103,8 @@ public final class ExoClient implements AutoCloseable
         @Override
         public String toString()
         {
-            return "ExoClient.Context{host=" + host + ", port=" + port + ", namespace=" + namespace +
+            return "ExoClient.Context{" + (endpoints != null ? "endpoints=" + String.join(",", endpoints) :
+                "host=" + host + ", port=" + port) + ", namespace=" + namespace +
                 ", apiKey=" + (apiKey == null ? "null" : "***") + ", clientName=" + clientName +
                 ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout +
                 ", reconnectBackoff=" + reconnectBackoffMin + ".." + reconnectBackoffMax +

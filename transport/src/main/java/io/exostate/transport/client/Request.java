@@ -12,7 +12,13 @@ final class Request
 {
     final long correlationId;
     final byte[] message;
-    /** A report: idempotent on the server (claim token), so it is sent again after a reconnect. */
+    /**
+     * Safe to write again when its answer may have been lost, so it is written again (these same bytes) on the next
+     * session instead of failing with CONNECTION_LOST: a report (the server answers a repeat with its first answer,
+     * by claim token), a claim (the same bytes, so a server that recognises a repeated claim can answer it with its
+     * first answer; a long-poll that was parked on a dropped connection is simply made again) or a query (it changes
+     * nothing).
+     */
     final boolean resendable;
     /** How long the request may wait for its answer, from submission. */
     final long timeoutNs;
@@ -22,6 +28,10 @@ final class Request
     // Owned by the I/O thread.
     boolean sent;
     int busyAnswers;
+    /** NOT_LEADER answers without a leader address (an election) to this request: its retry delay grows with them. */
+    int noLeaderAnswers;
+    /** The same, from the node of the current session only: enough of them and the client tries another node. */
+    int noLeaderAnswersHere;
     ScheduledFuture<?> timeout;
 
     Request(

@@ -55,6 +55,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * answers a repeat with its first answer. A report refused because the state is no longer this runtime's
  * ({@code STALE_TOKEN}: the lease expired and someone else may have it, or the state moved on) is logged and
  * dropped.</li>
+ * <li>Survives the failure of a cluster node ({@link Context#endpoints(String...)}): its client moves to the leader
+ * or to the next node and sends the pending claim and reports again there; the runtime only sees answers that come
+ * later. A claim that fails anyway (request timeout) is simply made again after a backoff.</li>
  * </ul>
  * <b>Threading.</b> One agent thread ({@code exostate-runtime-<name>-agent}) owns all bookkeeping: claims, running
  * executions, heartbeats, the report batch and resends. {@link Context#workers()} worker threads
@@ -943,6 +946,26 @@ public final class Runtime implements AutoCloseable
         public Context client(final ExoClient.Context client)
         {
             this.client = client;
+            return this;
+        }
+
+        /**
+         * The nodes of a cluster: shorthand for {@code client().endpoints(endpoints)} (see
+         * {@link ExoClient.Context#endpoints(List)}). The runtime's client follows the leader and moves to another
+         * node when the one it talks to fails.
+         */
+        public Context endpoints(final String... endpoints)
+        {
+            ExoClient.Context.require(client != null, "Expected a client context before endpoints, but got null");
+            client.endpoints(endpoints);
+            return this;
+        }
+
+        /** See {@link #endpoints(String...)}. */
+        public Context endpoints(final List<String> endpoints)
+        {
+            ExoClient.Context.require(client != null, "Expected a client context before endpoints, but got null");
+            client.endpoints(endpoints);
             return this;
         }
 

@@ -109,6 +109,33 @@ class ExoClientOnRealNodeTest
     }
 
     @Test
+    void shouldParkTheClaimAgainWhenTheNodeComesBackThroughAnEndpointList()
+    {
+        final String refusing = "127.0.0.1:" + TestSupport.unusedPort();
+        final ExoClient listed = ExoClient.connect(
+            TestSupport.clusterContext(refusing, "127.0.0.1:" + server.port()).clientName("listed"));
+        try
+        {
+            final CompletableFuture<List<ClaimedState>> claim = listed.claimAsync(List.of("Echo"), 5, 0, 10_000);
+            TestSupport.pause(100);
+            assertThat(claim).isNotDone();
+
+            // The node goes away with the claim parked; the client goes round the list until it is back.
+            server.close();
+            TestSupport.await("the client to see the drop", Duration.ofSeconds(5), () -> !listed.isConnected());
+            server = server.restart();
+            TestSupport.await("the client to come back", Duration.ofSeconds(5), listed::isConnected);
+            final String runId = listed.trigger("echo", Map.of(), Map.of(), 0);
+
+            assertThat(claim.join()).extracting(ClaimedState::runId).containsExactly(runId);
+        }
+        finally
+        {
+            listed.close();
+        }
+    }
+
+    @Test
     void shouldSendWhatWaitedOnceTheRestartedNodeServesAgain()
     {
         final String before = client.trigger("echo", Map.of(), Map.of(), 0);

@@ -1,6 +1,9 @@
 package io.exostate.transport.client;
 
 import io.exostate.core.codec.ClaimedState;
+import io.exostate.core.codec.sbe.ClaimDecoder;
+import io.exostate.core.codec.sbe.ListNamespacesDecoder;
+import io.exostate.core.codec.sbe.TriggerDecoder;
 import io.exostate.core.engine.Engine;
 import io.exostate.core.engine.Ids;
 import io.exostate.core.engine.RejectCode;
@@ -262,24 +265,53 @@ class ExoClientTest
     }
 
     @Test
-    void shouldFailInFlightClaimWithRetriableConnectionLost()
+    void shouldWriteInFlightClaimAndQueryAgainOnTheNextSession()
     {
         final ExoClient client = connect();
         registerEchoGraph(client);
         final CompletableFuture<List<ClaimedState>> claim = client.claimAsync(List.of("Echo"), 1, 0, 10_000);
         TestSupport.await("the claim to park", Duration.ofSeconds(5), () -> server.claimsParked.get() == 1);
+        server.silent(true);
+        final CompletableFuture<List<String>> query = client.namespacesAsync();
+        TestSupport.await("the query to arrive", Duration.ofSeconds(5),
+            () -> server.received.stream().anyMatch(r -> r.templateId() == ListNamespacesDecoder.TEMPLATE_ID));
 
+        server.silent(false); // what it swallowed stays unanswered
+        server.dropConnections();
+        TestSupport.await("the next session", Duration.ofSeconds(5), () -> server.sessionsOpened.get() == 2);
+        final String runId = client.trigger("echo", Map.of(), Map.of(), 0);
+
+        // Neither failed: both were written again, the claim parked again and took the run.
+        assertThat(query.join()).containsExactly(NS);
+        assertThat(claim.join()).extracting(ClaimedState::runId).containsExactly(runId);
+        final List<FakeServer.Received> claims = server.received.stream()
+            .filter(r -> r.templateId() == ClaimDecoder.TEMPLATE_ID).toList();
+        assertThat(claims).hasSize(2);
+        assertThat(claims.get(1).correlationId()).isEqualTo(claims.get(0).correlationId());
+        assertThat(claims.get(1).message()).isEqualTo(claims.get(0).message());
+    }
+
+    @Test
+    void shouldFailInFlightTriggerWithRetriableConnectionLost()
+    {
+        final ExoClient client = connect();
+        registerEchoGraph(client);
+        server.silent(true);
+        final CompletableFuture<String> trigger = client.triggerAsync("echo", Map.of(), Map.of(), 0);
+        TestSupport.await("the trigger to arrive", Duration.ofSeconds(5),
+            () -> server.received.stream().anyMatch(r -> r.templateId() == TriggerDecoder.TEMPLATE_ID));
+
+        server.silent(false); // what it swallowed stays unanswered
         server.dropConnections();
 
-        assertThatThrownBy(claim::join).hasCauseInstanceOf(ExoException.class).cause()
-            .satisfies(t ->
-            {
-                final ExoException ex = (ExoException)t;
-                assertThat(ex.kind()).isEqualTo(ExoException.Kind.CONNECTION_LOST);
-                assertThat(ex.retriable()).isTrue();
-            });
-        // The client reconnects by itself.
-        assertThat(client.namespaces()).containsExactly(NS);
+        // It may have been applied (here it was not): the caller decides, the client does not send it twice.
+        assertThatThrownBy(trigger::join).cause().isInstanceOfSatisfying(ExoException.class, ex ->
+        {
+            assertThat(ex.kind()).isEqualTo(ExoException.Kind.CONNECTION_LOST);
+            assertThat(ex.retriable()).isTrue();
+        });
+        assertThat(client.runs(1, 10).runs()).isEmpty();
+        assertThat(server.received.stream().filter(r -> r.templateId() == TriggerDecoder.TEMPLATE_ID)).hasSize(1);
     }
 
     @Test

@@ -43,6 +43,8 @@ import java.util.Iterator;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,6 +64,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * request is answered NOT_LEADER with that address), {@link #dropAfterApplying(int)} (the next command of a template
  * is applied, then the connection closes without a reply), {@link #answerNextClaimWithUnknownOutcome()} (the next
  * claim is applied, then answered NOT_LEADER without an address).
+ * <p>
+ * A fake cluster: servers that share one engine, of which one leads at a time. A server that answers NOT_LEADER
+ * ({@link #follower}, {@link #notLeader(String)}, {@link #stepDown(String)}) does not touch the engine, not even for
+ * ticks, so another server's thread may own it; a leader that is closed (or {@link #dieAfterApplying(int)}) hands
+ * it over to the next server made leader with {@code notLeader(null)}. {@link #silent(boolean)} makes a leader that
+ * takes requests and never answers (it is about to die); {@link #received} records every request frame.
  */
 final class FakeServer implements TestNode
 {
@@ -75,6 +83,8 @@ final class FakeServer implements TestNode
     final AtomicInteger sessionsOpened = new AtomicInteger();
     /** (clientId, requestId) of every Claim frame received, in arrival order, BUSY-answered ones included. */
     final List<long[]> claimIds = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Every request frame after a hello, in arrival order. */
+    final Queue<Received> received = new ConcurrentLinkedQueue<>();
 
     private final Engine engine;
     private final EventLoopGroup group;
@@ -93,6 +103,9 @@ final class FakeServer implements TestNode
     private volatile String notLeader;
     private volatile int dropAfterTemplate;
     private volatile boolean unknownClaimOutcome;
+    private volatile int dieAfterTemplate;
+    private volatile boolean silent;
+    private volatile boolean dead;
     private long lastNow;
     private long nextSessionId = 1;
 
@@ -100,9 +113,18 @@ final class FakeServer implements TestNode
     {
     }
 
-    private FakeServer(final Engine engine, final int port)
+    /**
+     * One request frame as the server read it; {@code served}: it was handled as a leader handles a request (applied,
+     * parked or answered), not answered NOT_LEADER nor swallowed by a {@link #silent} server.
+     */
+    record Received(long correlationId, int templateId, byte[] message, boolean served)
+    {
+    }
+
+    private FakeServer(final Engine engine, final int port, final String notLeader)
     {
         this.engine = engine;
+        this.notLeader = notLeader;
         this.commands = new CommandDecoder(engine);
         this.group = new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("fake-server", true), NioIoHandler.newFactory());
@@ -132,13 +154,28 @@ final class FakeServer implements TestNode
     /** Starts a server on a free port. */
     static FakeServer start(final Engine engine)
     {
-        return new FakeServer(engine, 0);
+        return new FakeServer(engine, 0, null);
     }
 
     /** Starts a server on the given port (a restart keeps the address). */
     static FakeServer start(final Engine engine, final int port)
     {
-        return new FakeServer(engine, port);
+        return new FakeServer(engine, port, null);
+    }
+
+    /**
+     * Starts a server on a free port that answers every request NOT_LEADER with {@code leaderAddress} (empty: no
+     * leader known) and leaves {@code engine} alone until it is made leader with {@code notLeader(null)}.
+     */
+    static FakeServer follower(final Engine engine, final String leaderAddress)
+    {
+        return new FakeServer(engine, 0, leaderAddress);
+    }
+
+    /** {@code 127.0.0.1:<port>}, the address a NOT_LEADER names. */
+    String address()
+    {
+        return "127.0.0.1:" + port;
     }
 
     @Override
@@ -155,10 +192,52 @@ final class FakeServer implements TestNode
         return start(engine, port);
     }
 
-    /** Answers every request NOT_LEADER with this {@code host:port}; null stops it. */
+    /**
+     * Answers every request NOT_LEADER with this {@code host:port} (empty: no leader known); null stops it, and the
+     * server then applies commands (and ticks) on its engine.
+     */
     void notLeader(final String leaderAddress)
     {
         notLeader = leaderAddress;
+    }
+
+    /**
+     * Loses the leadership: from now on answers NOT_LEADER with {@code leaderAddress} (empty: none known), and so
+     * answers every parked long-poll claim at once. Returns when the parked claims are answered.
+     */
+    void stepDown(final String leaderAddress)
+    {
+        onLoop(() ->
+        {
+            notLeader = leaderAddress;
+            for (final Parked p : parked)
+            {
+                error(p.channel, p.correlationId, TransportErrorCode.NOT_LEADER, "Lost the leadership", false,
+                    leaderAddress);
+            }
+            parked.clear();
+            return null;
+        });
+    }
+
+    /** True: requests are read and recorded but neither applied nor answered (a leader about to die). */
+    void silent(final boolean silent)
+    {
+        this.silent = silent;
+    }
+
+    /**
+     * The next command with this template id is applied, then the server stops listening and closes every
+     * connection without a reply: a leader killed right after it applied the command. {@link #isDead()} then.
+     */
+    void dieAfterApplying(final int templateId)
+    {
+        dieAfterTemplate = templateId;
+    }
+
+    boolean isDead()
+    {
+        return dead;
     }
 
     /** The next command with this template id is applied and the connection then closes without a reply. */
@@ -236,6 +315,10 @@ final class FakeServer implements TestNode
 
     private void tick()
     {
+        if (notLeader != null || dead)
+        {
+            return; // a follower leaves the engine to the leader
+        }
         final long now = now();
         if (engine.nextDeadline() <= now)
         {
@@ -287,12 +370,22 @@ final class FakeServer implements TestNode
             return;
         }
 
+        if (dead)
+        {
+            return;
+        }
         if (templateId == ClaimDecoder.TEMPLATE_ID)
         {
             final ClaimDecoder claim = claimDecoder.wrapAndApplyHeader(message, 0, headerDecoder);
             claimIds.add(new long[]{claim.clientId(), claim.requestId()});
         }
         final String leader = notLeader;
+        final boolean mute = silent;
+        received.add(new Received(correlationId, templateId, bytes.clone(), leader == null && !mute));
+        if (mute)
+        {
+            return;
+        }
         if (leader != null)
         {
             error(ch, correlationId, TransportErrorCode.NOT_LEADER, "Not the leader", false, leader);
@@ -327,6 +420,18 @@ final class FakeServer implements TestNode
             }
             final int length = commands.apply(now, message, 0, bytes.length, replyBuffer, 0);
             commandsApplied.incrementAndGet();
+            if (dieAfterTemplate == templateId)
+            {
+                dieAfterTemplate = 0;
+                dead = true;
+                parked.clear();
+                serverChannel.close();
+                for (final Channel c : new ArrayList<>(children))
+                {
+                    c.close();
+                }
+                return;
+            }
             if (dropAfterTemplate == templateId)
             {
                 dropAfterTemplate = 0;

@@ -41,6 +41,25 @@ final class TestSupport
             .reconnectBackoffMax(Duration.ofMillis(200));
     }
 
+    /** A client of a cluster: {@link #clientContext(int)} with these endpoints instead of one port. */
+    static ExoClient.Context clusterContext(final String... endpoints)
+    {
+        return clientContext(1).endpoints(endpoints);
+    }
+
+    /** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+    static int unusedPort()
+    {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new java.io.UncheckedIOException("no free port on loopback", ex);
+        }
+    }
+
     static Runtime.Context runtimeContext(final int port, final String name, final Node... nodes)
     {
         return new Runtime.Context()

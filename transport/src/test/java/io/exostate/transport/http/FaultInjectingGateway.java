@@ -24,6 +24,8 @@ final class FaultInjectingGateway implements CommandGateway
     private final Map<Long, Boolean> sessions = new ConcurrentHashMap<>();
     private volatile boolean swallowReplies;
     private volatile boolean corruptReplies;
+    private volatile boolean notLeaderReplies;
+    private volatile String leaderId;
 
     FaultInjectingGateway(final CommandGateway delegate)
     {
@@ -56,6 +58,18 @@ final class FaultInjectingGateway implements CommandGateway
                 {
                     return;
                 }
+                if (notLeaderReplies)
+                {
+                    // What the cluster gateway answers when leadership moved with the request in flight.
+                    final UnsafeBuffer error = new UnsafeBuffer(new byte[256]);
+                    final io.exostate.core.codec.sbe.TransportErrorEncoder e =
+                        new io.exostate.core.codec.sbe.TransportErrorEncoder();
+                    e.wrapAndApplyHeader(error, 0, new io.exostate.core.codec.sbe.MessageHeaderEncoder())
+                        .code(2).detail("outcome unknown").leaderAddress("");
+                    sink.onReply(correlationId, error, 0,
+                        io.exostate.core.codec.sbe.MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength());
+                    return;
+                }
                 if (corruptReplies)
                 {
                     final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
@@ -86,6 +100,22 @@ final class FaultInjectingGateway implements CommandGateway
     public int maxMessageLength()
     {
         return delegate.maxMessageLength();
+    }
+
+    @Override
+    public String leaderId()
+    {
+        return leaderId;
+    }
+
+    void leaderId(final String id)
+    {
+        leaderId = id;
+    }
+
+    void notLeaderReplies(final boolean v)
+    {
+        notLeaderReplies = v;
     }
 
     void forceOffer(final Offer offer)

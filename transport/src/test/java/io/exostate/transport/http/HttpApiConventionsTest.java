@@ -241,6 +241,40 @@ class HttpApiConventionsTest
     }
 
     @Test
+    void shouldRedirectToTheLeaderFromAFollowerAndAnswer503WithoutOne()
+    {
+        f = new HttpApiFixture(c -> c.leaderUrl(id -> id.equals("n2") ? "http://10.0.0.2:8001" : null));
+        f.gateway.forceOffer(CommandGateway.Offer.NOT_LEADER);
+        final HttpApiFixture.Resp election = f.get("/v0/namespaces");
+        assertThat(election.status()).isEqualTo(503);
+        assertThat(election.detail()).contains("no leader is known yet");
+
+        f.gateway.leaderId("n2");
+        final HttpApiFixture.Resp redirect = f.get("/v0/namespace/ns/runs/1/10?x=y");
+        assertThat(redirect.status()).isEqualTo(307);
+        assertThat(redirect.header("location")).isEqualTo("http://10.0.0.2:8001/v0/namespace/ns/runs/1/10?x=y");
+
+        f.gateway.forceOffer(null);
+        f.gateway.notLeaderReplies(true);
+        final HttpApiFixture.Resp moved = f.get("/v0/namespaces");
+        assertThat(moved.status()).isEqualTo(503);
+        assertThat(moved.detail()).contains("leadership moved while the request was in flight");
+        f.gateway.notLeaderReplies(false);
+        assertThat(f.get("/v0/namespaces").status()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldServeStatusWithoutAKey() throws Exception
+    {
+        start();
+        final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.base + "/status")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"mode\":\"single\"}");
+    }
+
+    @Test
     void shouldAnswer504WhenTheEngineDoesNotReplyInTime()
     {
         f = new HttpApiFixture(c -> c.requestTimeoutMs(200));
