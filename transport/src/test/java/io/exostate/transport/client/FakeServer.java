@@ -105,6 +105,7 @@ final class FakeServer implements TestNode
     private volatile boolean unknownClaimOutcome;
     private volatile int dieAfterTemplate;
     private volatile boolean silent;
+    private volatile boolean refusing;
     private volatile boolean dead;
     private long lastNow;
     private long nextSessionId = 1;
@@ -218,6 +219,15 @@ final class FakeServer implements TestNode
             parked.clear();
             return null;
         });
+    }
+
+    /**
+     * True: every request is answered SHUTTING_DOWN and the connection closed, as the binary server answers a
+     * request its gateway refuses (today: a cluster node that does not lead).
+     */
+    void refusing(final boolean refusing)
+    {
+        this.refusing = refusing;
     }
 
     /** True: requests are read and recorded but neither applied nor answered (a leader about to die). */
@@ -381,9 +391,15 @@ final class FakeServer implements TestNode
         }
         final String leader = notLeader;
         final boolean mute = silent;
-        received.add(new Received(correlationId, templateId, bytes.clone(), leader == null && !mute));
+        final boolean refuse = refusing;
+        received.add(new Received(correlationId, templateId, bytes.clone(), leader == null && !mute && !refuse));
         if (mute)
         {
+            return;
+        }
+        if (refuse)
+        {
+            error(ch, correlationId, TransportErrorCode.SHUTTING_DOWN, "The server does not serve requests now", true);
             return;
         }
         if (leader != null)
