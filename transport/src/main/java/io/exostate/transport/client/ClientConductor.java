@@ -830,6 +830,7 @@ final class ClientConductor
         frame.writeBytes(request.message);
         channel.write(frame, channel.voidPromise());
         request.sent = true;
+        request.writes++;
         return true;
     }
 
