@@ -476,9 +476,11 @@ final class ClientConductor
         }
         if (request != null)
         {
-            if (request.resendable && ExoException.retriable(code))
+            if (code == TransportErrorCode.SHUTTING_DOWN || request.resendable && ExoException.retriable(code))
             {
-                // A report answered SHUTTING_DOWN (or the like) was not applied: keep it for the next session.
+                // SHUTTING_DOWN for a request: refused at the node's ingress, nothing of it reached the engine
+                // (docs/protocol.md), so any request goes to the next node, as does a report refused retriably. A
+                // cluster node that does not lead answers so today, then closes: the client moves on.
                 request.sent = false;
             }
             else
@@ -828,6 +830,7 @@ final class ClientConductor
         frame.writeBytes(request.message);
         channel.write(frame, channel.voidPromise());
         request.sent = true;
+        request.writes++;
         return true;
     }
 

@@ -6,6 +6,7 @@ import io.exostate.core.codec.CommandEncoder;
 import io.exostate.core.codec.QueryEncoder;
 import io.exostate.core.codec.ViewReplies;
 import io.exostate.core.engine.Payloads;
+import io.exostate.core.engine.RejectCode;
 import io.exostate.core.engine.Replies;
 import io.exostate.core.engine.Views;
 import io.exostate.core.template.GraphSpec;
@@ -253,7 +254,9 @@ public final class ExoClient implements AutoCloseable
 
     /**
      * Starts a run with a run id of the caller's choice. Sending the same trigger again after an uncertain failure is
-     * safe: the second answer is {@code DUPLICATE_RUN} if the first was applied.
+     * safe: the second answer is {@code DUPLICATE_RUN} if the first was applied. When the client itself wrote the
+     * trigger more than once (it followed a NOT_LEADER answer, which may come after the old leader applied it), a
+     * {@code DUPLICATE_RUN} answer is taken as the run having been started, and the run id is returned.
      */
     public CompletableFuture<String> triggerAsync(
         final String graphName,
@@ -264,9 +267,26 @@ public final class ExoClient implements AutoCloseable
     {
         Objects.requireNonNull(graphName, "graphName");
         Objects.requireNonNull(runId, "runId");
-        return this.<Replies.Trigger>send(encode(s -> s.commands.trigger(
+        final Request r = request(encode(s -> s.commands.trigger(
             s.buffer, 0, ctx.namespace(), graphName, runId, inputs, store, startDelayMs)), false, 0,
-            Replies.Trigger.class).thenApply(Replies.Trigger::runId);
+            Replies.Trigger.class);
+        conductor.submit(List.of(r));
+        // Written more than once (the client followed NOT_LEADER, possibly after the first leader applied it without
+        // answering): DUPLICATE_RUN then most likely means our own first write was applied, so the run exists.
+        return r.future.handle((reply, ex) ->
+        {
+            if (ex == null)
+            {
+                return ((Replies.Trigger)reply).runId();
+            }
+            final Throwable cause = ex instanceof java.util.concurrent.CompletionException && ex.getCause() != null ?
+                ex.getCause() : ex;
+            if (r.writes > 1 && cause instanceof ExoException e && e.is(RejectCode.DUPLICATE_RUN))
+            {
+                return runId;
+            }
+            throw cause instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(cause);
+        });
     }
 
     /**

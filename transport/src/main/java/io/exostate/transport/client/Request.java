@@ -33,6 +33,11 @@ final class Request
     /** The same, from the node of the current session only: enough of them and the client tries another node. */
     int noLeaderAnswersHere;
     ScheduledFuture<?> timeout;
+    /**
+     * How often it was written to a session. Read by the caller's thread only after the future completed (the I/O
+     * thread increments it before it can complete the future).
+     */
+    volatile int writes;
 
     Request(
         final long correlationId,

@@ -2,6 +2,7 @@ package io.exostate.transport.client;
 
 import io.exostate.core.codec.ClaimedState;
 import io.exostate.core.engine.Engine;
+import io.exostate.core.engine.RejectCode;
 import io.exostate.core.engine.Views;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +20,7 @@ import static io.exostate.transport.client.TestSupport.graph;
 import static io.exostate.transport.client.TestSupport.map;
 import static io.exostate.transport.client.TestSupport.node;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The client's claim request ids against the fake server's real engine: every claim carries the client's id and the
@@ -103,6 +105,23 @@ class ExoClientClaimRequestIdTest
             assertThat(client.executed(s.stateId(), s.claimToken(), List.of(map("text", "x"))).ok())
                 .as("the first batch's tokens are the live ones").isTrue();
         }
+    }
+
+    @Test
+    void shouldTakeDuplicateRunAsSuccessOnlyForATriggerTheClientWroteAgain()
+    {
+        triggerRuns(1); // registers and upserts the graph
+        server.answerNextTriggerWithUnknownOutcome();
+        final String runId = client.trigger("echo", "run-resent", Map.of(), Map.of(), 0);
+        assertThat(runId).as("applied, answered NOT_LEADER, written again, answered DUPLICATE_RUN").isEqualTo(
+            "run-resent");
+        assertThat(client.claim(List.of("Echo"), 10, 10_000, 0)).extracting(ClaimedState::runId)
+            .as("one run, not two").containsOnlyOnce("run-resent");
+
+        // Written once: DUPLICATE_RUN is the caller's to see.
+        assertThatThrownBy(() -> client.trigger("echo", "run-resent", Map.of(), Map.of(), 0))
+            .isInstanceOf(ExoException.class)
+            .satisfies(ex -> assertThat(((ExoException)ex).is(RejectCode.DUPLICATE_RUN)).isTrue());
     }
 
     @Test

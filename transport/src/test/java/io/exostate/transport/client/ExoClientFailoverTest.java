@@ -230,6 +230,25 @@ class ExoClientFailoverTest
     }
 
     @Test
+    void shouldTakeRequestsRefusedWithShuttingDownToTheNextNode()
+    {
+        // A cluster node that does not lead answers SHUTTING_DOWN and closes (the server's answer today).
+        final FakeServer refusing = track(FakeServer.start(new Engine()));
+        refusing.refusing(true);
+        final FakeServer leader = track(FakeServer.start(new Engine()));
+        final ExoClient client = connect(refusing.address(), leader.address());
+
+        // Not only reports: a refused request never reached the engine, so registrations and triggers move too.
+        registerEchoGraph(client);
+        final String runId = client.trigger("echo", Map.of(), Map.of(), 0);
+
+        assertThat(TestSupport.run(client, runId)).isNotNull();
+        assertThat(refusing.received).hasSize(1);
+        assertThat(refusing.commandsApplied.get()).isZero();
+        assertThat(leader.commandsApplied.get()).isEqualTo(3);
+    }
+
+    @Test
     void shouldSkipAnEndpointThatRefusesConnections()
     {
         final FakeServer server = track(FakeServer.start(new Engine()));

@@ -62,8 +62,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Faults for tests: {@link #busyAnswers} (the next N requests are answered BUSY), {@link #notLeader(String)} (every
  * request is answered NOT_LEADER with that address), {@link #dropAfterApplying(int)} (the next command of a template
- * is applied, then the connection closes without a reply), {@link #answerNextClaimWithUnknownOutcome()} (the next
- * claim is applied, then answered NOT_LEADER without an address).
+ * is applied, then the connection closes without a reply), {@link #answerNextClaimWithUnknownOutcome()} and
+ * {@link #answerNextTriggerWithUnknownOutcome()} (the next claim / trigger is applied, then answered NOT_LEADER
+ * without an address).
  * <p>
  * A fake cluster: servers that share one engine, of which one leads at a time. A server that answers NOT_LEADER
  * ({@link #follower}, {@link #notLeader(String)}, {@link #stepDown(String)}) does not touch the engine, not even for
@@ -103,8 +104,10 @@ final class FakeServer implements TestNode
     private volatile String notLeader;
     private volatile int dropAfterTemplate;
     private volatile boolean unknownClaimOutcome;
+    private volatile boolean unknownTriggerOutcome;
     private volatile int dieAfterTemplate;
     private volatile boolean silent;
+    private volatile boolean refusing;
     private volatile boolean dead;
     private long lastNow;
     private long nextSessionId = 1;
@@ -220,6 +223,15 @@ final class FakeServer implements TestNode
         });
     }
 
+    /**
+     * True: every request is answered SHUTTING_DOWN and the connection closed, as the binary server answers a
+     * request its gateway refuses (today: a cluster node that does not lead).
+     */
+    void refusing(final boolean refusing)
+    {
+        this.refusing = refusing;
+    }
+
     /** True: requests are read and recorded but neither applied nor answered (a leader about to die). */
     void silent(final boolean silent)
     {
@@ -253,6 +265,12 @@ final class FakeServer implements TestNode
     void answerNextClaimWithUnknownOutcome()
     {
         unknownClaimOutcome = true;
+    }
+
+    /** The next trigger is applied, then answered NOT_LEADER without an address (its outcome unknown). */
+    void answerNextTriggerWithUnknownOutcome()
+    {
+        unknownTriggerOutcome = true;
     }
 
     /** Runs {@code task} on the server's thread (the engine's only thread) and returns its result. */
@@ -381,9 +399,15 @@ final class FakeServer implements TestNode
         }
         final String leader = notLeader;
         final boolean mute = silent;
-        received.add(new Received(correlationId, templateId, bytes.clone(), leader == null && !mute));
+        final boolean refuse = refusing;
+        received.add(new Received(correlationId, templateId, bytes.clone(), leader == null && !mute && !refuse));
         if (mute)
         {
+            return;
+        }
+        if (refuse)
+        {
+            error(ch, correlationId, TransportErrorCode.SHUTTING_DOWN, "The server does not serve requests now", true);
             return;
         }
         if (leader != null)
@@ -401,6 +425,13 @@ final class FakeServer implements TestNode
         final long now = now();
         if (templateId >= 1 && templateId <= 11)
         {
+            if (templateId == io.exostate.core.codec.sbe.TriggerDecoder.TEMPLATE_ID && unknownTriggerOutcome)
+            {
+                unknownTriggerOutcome = false;
+                commands.apply(now, message, 0, bytes.length, replyBuffer, 0);
+                error(ch, correlationId, TransportErrorCode.NOT_LEADER, "Outcome unknown: leader changed", false);
+                return;
+            }
             if (templateId == ClaimDecoder.TEMPLATE_ID)
             {
                 final long waitMs = claimDecoder.wrapAndApplyHeader(message, 0, headerDecoder).waitMs();
