@@ -324,8 +324,8 @@ class ClusterKillTest
 
     /**
      * Triggers run {@code runId}; a trigger that fails for want of a leader (or whose answer was lost) is sent again
-     * with the same run id, through the next driver, until it is acknowledged (DUPLICATE_RUN on a resend also means
-     * the run exists).
+     * with the same run id, through the next driver, until it is acknowledged (DUPLICATE_RUN also means the run
+     * exists: a write of ours was applied).
      */
     private void trigger(final String runId, final long sentNanos, final int attempt)
     {
@@ -354,8 +354,10 @@ class ClusterKillTest
                 return;
             }
             final ExoException ex = ClusterHistory.exoCause(failure);
-            if (ex != null && ex.is(RejectCode.DUPLICATE_RUN) && attempt > 0)
+            if (ex != null && ex.is(RejectCode.DUPLICATE_RUN))
             {
+                // Run ids are this test's own and never reused: the run exists because a write of ours was applied
+                // (an earlier attempt, or the SDK writing the trigger again after following NOT_LEADER).
                 history.triggered(runId, sentNanos, true);
                 triggersOutstanding.decrementAndGet();
             }
