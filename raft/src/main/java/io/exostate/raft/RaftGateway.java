@@ -78,7 +78,9 @@ import java.util.function.Predicate;
  * {@code TransportError} NOT_LEADER with the leader's binary address, or an HTTP 307. A request whose outcome is
  * unknown (its entry failed because this member stopped leading or the Raft client gave up retrying, or the gateway
  * closed with it in flight) is answered with NOT_LEADER too: the client retries it on the leader, and the engine's
- * idempotent reports and claim request ids make the retry safe.
+ * idempotent reports and claim request ids make the retry safe. Requests still in the ring when the member stops
+ * leading are answered NOT_LEADER; a new leader leaves them in the ring until it has committed its term's first
+ * entry (Ratis refuses requests before that).
  * <p>
  * <b>Long-poll claims</b> park here, on the leader, outside the engine: a claim with {@code waitMs > 0} whose
  * committed answer holds no states is kept with the log index of that answer. The state machine records, per
@@ -375,6 +377,10 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     private final UnsafeBuffer batchView = new UnsafeBuffer(0, 0);
     private final ControlledMessageHandler onMessage = this::onMessage;
     private final Runnable wake = this::wake;
+    private final org.agrona.concurrent.MessageHandler notLeaderHandler = (msgTypeId, buffer, index, length) ->
+        notLeader(IngressRing.sessionId(buffer, index), IngressRing.correlationId(buffer, index),
+            "Expected to reach the leader, but this member stopped leading before the request was proposed: " +
+            "send it to the leader");
     private final LongConsumer onSessionClosed = parked::dropSession;
     private final Predicate<ParkedClaims.Parked> woken = this::woken;
     private final Consumer<ParkedClaims.Parked> reissue = this::reissue;
@@ -515,18 +521,29 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     {
         int work = sessions.drainEvents(onSessionClosed);
         work += dispatchCompleted();
-        if (!parked.isEmpty())
+        if (!node.isLeader())
         {
-            work += node.isLeader() ? reissueWoken() : parked.releaseAll(answerDeposed);
+            // Deposed (or never led): what waits here goes back to the clients, which resend to the leader.
+            work += parked.releaseAll(answerDeposed);
+            work += ingress.ring().read(notLeaderHandler, ctx.maxBatch);
         }
-        if (inFlight.size() < ctx.maxInFlight)
+        else if (node.isLeaderReady())
         {
-            work += ingress.ring().controlledRead(onMessage, ctx.maxBatch);
-            if (batchOpen)
+            if (!parked.isEmpty())
             {
-                proposeBatch();
+                work += reissueWoken();
+            }
+            if (inFlight.size() < ctx.maxInFlight)
+            {
+                work += ingress.ring().controlledRead(onMessage, ctx.maxBatch);
+                if (batchOpen)
+                {
+                    proposeBatch();
+                }
             }
         }
+        // else: a new leader that has not committed its term's first entry: requests wait in the ring a moment
+        // rather than fail with LeaderNotReadyException.
         if (!parked.isEmpty())
         {
             work += parked.expire(ctx.clock.time(), answerEmpty);
