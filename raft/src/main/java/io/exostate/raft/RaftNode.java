@@ -98,6 +98,8 @@ public final class RaftNode implements AutoCloseable
         public static final long SNAPSHOT_THRESHOLD_DEFAULT = 10_000;
         public static final int PURGE_GAP_DEFAULT = 1024;
         public static final int SNAPSHOT_RETENTION_DEFAULT = 2;
+        /** System properties with this prefix override the Ratis property named by the rest. */
+        public static final String OVERRIDE_PREFIX = "exostate.ratis.";
 
         private String nodeId;
         private final LinkedHashMap<String, String> peers = new LinkedHashMap<>();
@@ -355,7 +357,25 @@ public final class RaftNode implements AutoCloseable
             RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, ms(firstElectionTimeoutMinMs));
             RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, ms(firstElectionTimeoutMaxMs));
             RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+            applyOverrides(p);
             return p;
+        }
+
+        /**
+         * Operators' overrides: every system property {@code exostate.ratis.<ratis key>=<value>} sets that Ratis
+         * property (e.g. {@code -Dexostate.ratis.raft.server.log.appender.wait-time.min=0ms}), after ours. Logged.
+         */
+        static void applyOverrides(final RaftProperties p)
+        {
+            for (final String name : System.getProperties().stringPropertyNames().stream().sorted().toList())
+            {
+                if (name.startsWith(OVERRIDE_PREFIX) && name.length() > OVERRIDE_PREFIX.length())
+                {
+                    final String key = name.substring(OVERRIDE_PREFIX.length());
+                    p.set(key, System.getProperty(name));
+                    LOG.info("ratis property {} = {} (from -D{})", key, System.getProperty(name), name);
+                }
+            }
         }
 
         /** Properties for a {@code RaftClient} of this group (the leader's gateway). */
