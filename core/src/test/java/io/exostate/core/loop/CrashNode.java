@@ -87,7 +87,9 @@ public final class CrashNode
         {
             Thread.onSpinWait();
         }
-        return f.get(30, TimeUnit.SECONDS);
+        // Generous: after a SIGKILL mid-append, Chronicle waits out its 10 s timeoutMS before it recovers the
+        // header the dead writer left incomplete, and a loaded build machine stretches that (seen once: > 30 s).
+        return f.get(90, TimeUnit.SECONDS);
     }
 
     public static void main(final String[] args) throws Exception

@@ -35,7 +35,7 @@ class CrashRecoveryTest
     Path dir;
 
     @Test
-    @Timeout(240)
+    @Timeout(420)
     void shouldKeepEveryAcknowledgedCommandAcrossSigkills() throws Exception
     {
         final long seed = System.nanoTime();
@@ -47,7 +47,7 @@ class CrashRecoveryTest
             final CountDownLatch ready = new CountDownLatch(1);
             final Thread reader = new Thread(() -> readAcks(p, acks, ready), "crash-reader-" + k);
             reader.start();
-            assertThat(ready.await(60, TimeUnit.SECONDS)).as("node %d started (seed %d)", k, seed).isTrue();
+            assertThat(ready.await(100, TimeUnit.SECONDS)).as("node %d started (seed %d)", k, seed).isTrue();
             Thread.sleep(200 + random.nextInt(1200));
             p.destroyForcibly(); // SIGKILL on Linux
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
