@@ -197,6 +197,12 @@ public final class RaftNode implements AutoCloseable
             return this;
         }
 
+        /** Applied entries between two snapshots. */
+        public long snapshotThreshold()
+        {
+            return snapshotThreshold;
+        }
+
         /** Entries between two log purges (default 1024). */
         public Context purgeGap(final int v)
         {

@@ -67,7 +67,8 @@ public final class NodeCommand implements Callable<Integer>
         "e.g. 24h (default: ${DEFAULT-VALUE}).", defaultValue = "24h")
     String retention;
 
-    @Option(names = "--snapshot-interval", description = "Time between snapshots (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--snapshot-interval", description = "Time between snapshots of a single node (a cluster member " +
+        "snapshots every 10 000 applied entries) (default: ${DEFAULT-VALUE}).",
         defaultValue = "60s")
     String snapshotInterval;
 
@@ -209,7 +210,16 @@ public final class NodeCommand implements Callable<Integer>
         out.printf("  api key           from %s%s%n", key.source(),
             key.source().endsWith("(generated)") ? ": " + key.value() : "");
         out.printf("  secrets key       from %s%n", secrets.source());
-        out.printf("  snapshots         every %s, journal retention %s%n", snapshotInterval, retention);
+        if (spec == null)
+        {
+            out.printf("  snapshots         every %s, journal retention %s%n", snapshotInterval, retention);
+        }
+        else
+        {
+            // --snapshot-interval does not apply: Ratis snapshots by applied entries and purges its log behind them.
+            out.printf("  snapshots         every %d applied entries (raft), history journal retention %s%n",
+                node.raft().context().snapshotThreshold(), retention);
+        }
         out.printf("  http claim lease  %s%n", leaseMs == 0 ? "none" : lease);
         out.printf("  binary protocol   %s:%d (%s)%n", bind, binary.port(), binary.transportName());
         out.printf("  http api          http://%s:%d/v0 (Exosphere-compatible; /health needs no key)%n", bind,
