@@ -98,6 +98,11 @@ class LongPollOnLeaderTest
         client.call(commands.upsert(), CALL_TIMEOUT_MS);
 
         final int follower = (leader + 1) % cluster.size();
+        final long knownBy = System.currentTimeMillis() + 10_000;
+        while (cluster.gateway(follower).leaderId() == null && System.currentTimeMillis() < knownBy)
+        {
+            Thread.sleep(20); // the leader's first heartbeat may not have reached this follower yet
+        }
         final byte[] claim = commands.claimWaiting(1, 30_000, 20_000);
         assertThat(cluster.gateway(follower).offer(5, 1, new UnsafeBuffer(claim), 0, claim.length))
             .isEqualTo(CommandGateway.Offer.NOT_LEADER);

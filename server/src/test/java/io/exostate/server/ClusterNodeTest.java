@@ -145,6 +145,7 @@ class ClusterNodeTest
             "a cluster member needs the API key and the secrets key every member shares");
     }
 
+    /** The leader's index, once every member knows it (a follower that has not heard from it yet answers 503). */
     private int awaitLeader(final int[] ports) throws Exception
     {
         final long deadline = System.currentTimeMillis() + 60_000;
@@ -152,14 +153,26 @@ class ClusterNodeTest
         {
             for (int i = 0; i < 3; i++)
             {
-                if (status(ports[3 * i + 2]).contains("\"role\":\"LEADER\""))
+                if (status(ports[3 * i + 2]).contains("\"role\":\"LEADER\"") && allKnowLeader(ports, i))
                 {
                     return i;
                 }
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("no leader within 60 s");
+        throw new AssertionError("no leader known to every member within 60 s");
+    }
+
+    private boolean allKnowLeader(final int[] ports, final int leader) throws Exception
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            if (!status(ports[3 * i + 2]).contains("\"leader\":\"n" + (leader + 1) + "\""))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String status(final int httpPort) throws IOException, InterruptedException
