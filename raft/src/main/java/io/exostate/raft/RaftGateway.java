@@ -25,25 +25,20 @@ import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -55,9 +50,9 @@ import java.util.function.Predicate;
  * and queries into an {@link IngressRing} (an Agrona many-to-one ring), as with the single-node loop; one agent
  * thread drains up to {@link Context#maxBatch} commands (at most {@link Context#maxBatchBytes}) into one
  * {@code Batch} ({@link BatchWriter}), stamps it with {@code max(now, last applied batch time, last stamped time)}
- * (the only clock read) and proposes it as <b>one Raft entry</b>, straight to this member's Ratis server
- * ({@link Submission#DIRECT}) or through a {@link RaftClient} of the group ({@link Submission#CLIENT}), keeping up
- * to {@link Context#maxInFlight} entries and queries in flight. Group commit follows from load: while entries are
+ * (the only clock read) and proposes it as <b>one Raft entry</b> straight to this member's Ratis server
+ * ({@code submitClientRequestAsync}: no serialization, no loopback hop, no client threads), keeping up to
+ * {@link Context#maxInFlight} entries and queries in flight. Group commit follows from load: while entries are
  * in flight the ring fills, and the next batch takes all of it.
  * <p>
  * When an entry's reply comes back (the {@link BatchReplies} of the applied batch) the agent hands each reply to
@@ -76,8 +71,7 @@ import java.util.function.Predicate;
  * <b>Not the leader:</b> on a node that does not lead, {@link #offer} answers {@link Offer#NOT_LEADER} and
  * {@link #leaderId()} names the leader this node knows of (null during an election); the edge turns that into a
  * {@code TransportError} NOT_LEADER with the leader's binary address, or an HTTP 307. A request whose outcome is
- * unknown (its entry failed because this member stopped leading or the Raft client gave up retrying, or the gateway
- * closed with it in flight) is answered with NOT_LEADER too: the client retries it on the leader, and the engine's
+ * unknown (its entry failed because this member stopped leading, or the gateway closed with it in flight) is answered with NOT_LEADER too: the client retries it on the leader, and the engine's
  * idempotent reports and claim request ids make the retry safe. Requests still in the ring when the member stops
  * leading are answered NOT_LEADER; a new leader leaves them in the ring until it has committed its term's first
  * entry (Ratis refuses requests before that).
@@ -109,9 +103,6 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         public static final int MAX_BATCH_BYTES_DEFAULT = 2 * 1024 * 1024;
         public static final int MAX_MESSAGE_LENGTH_DEFAULT = 1024 * 1024;
         public static final int MAX_IN_FLIGHT_DEFAULT = 8;
-        public static final long REQUEST_TIMEOUT_MS_DEFAULT = 3_000;
-        public static final int RETRY_ATTEMPTS_DEFAULT = 10;
-        public static final long RETRY_SLEEP_MS_DEFAULT = 100;
         public static final long TICK_INTERVAL_MS_DEFAULT = 5;
         public static final long FAILURE_BACKOFF_MS_DEFAULT = 100;
 
@@ -120,15 +111,11 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         private int maxBatchBytes = MAX_BATCH_BYTES_DEFAULT;
         private int maxMessageLength = MAX_MESSAGE_LENGTH_DEFAULT;
         private int maxInFlight = MAX_IN_FLIGHT_DEFAULT;
-        private long requestTimeoutMs = REQUEST_TIMEOUT_MS_DEFAULT;
-        private int retryAttempts = RETRY_ATTEMPTS_DEFAULT;
-        private long retrySleepMs = RETRY_SLEEP_MS_DEFAULT;
         private long tickIntervalMs = TICK_INTERVAL_MS_DEFAULT;
         private long failureBackoffMs = FAILURE_BACKOFF_MS_DEFAULT;
         private EpochClock clock = SystemEpochClock.INSTANCE;
         private IdleStrategy idleStrategy;
         private Function<String, String> leaderAddress = id -> null;
-        private Submission submission = Submission.fromProperty();
 
         /** Ring buffer capacity in bytes, a power of two (default 16 MiB). */
         public Context ringCapacity(final int v)
@@ -162,34 +149,6 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         public Context maxInFlight(final int v)
         {
             maxInFlight = v;
-            return this;
-        }
-
-        /** How long the Raft client waits for one attempt of a request (default 3 s). */
-        public Context requestTimeoutMs(final long v)
-        {
-            requestTimeoutMs = v;
-            return this;
-        }
-
-        /**
-         * How often the Raft client retries a request (a new leader, a timeout) and how long it sleeps between
-         * tries (default 10 x 100 ms); after that the request's sessions are answered NOT_LEADER.
-         */
-        public Context retry(final int attempts, final long sleepMs)
-        {
-            retryAttempts = attempts;
-            retrySleepMs = sleepMs;
-            return this;
-        }
-
-        /**
-         * How entries and queries reach Ratis (default {@link Submission#DIRECT}): straight into this node's
-         * server, or through a gRPC {@code RaftClient} of the group (kept to compare the two in benchmarks).
-         */
-        public Context submission(final Submission v)
-        {
-            submission = v;
             return this;
         }
 
@@ -260,11 +219,6 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
                 throw new IllegalArgumentException("tickIntervalMs >= 1 and failureBackoffMs >= 0: " + tickIntervalMs +
                     ", " + failureBackoffMs);
             }
-            if (requestTimeoutMs < 1 || retryAttempts < 0 || retrySleepMs < 0)
-            {
-                throw new IllegalArgumentException("requestTimeoutMs >= 1, retry attempts and sleep >= 0: " +
-                    requestTimeoutMs + ", " + retryAttempts + ", " + retrySleepMs);
-            }
             if (idleStrategy == null)
             {
                 idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
@@ -280,43 +234,10 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
                 ", maxBatchBytes=" + maxBatchBytes +
                 ", maxMessageLength=" + maxMessageLength +
                 ", maxInFlight=" + maxInFlight +
-                ", requestTimeoutMs=" + requestTimeoutMs +
-                ", retry=" + retryAttempts + "x" + retrySleepMs + "ms" +
-                ", submission=" + submission +
                 ", tickIntervalMs=" + tickIntervalMs +
                 ", failureBackoffMs=" + failureBackoffMs +
                 ", idleStrategy=" + idleStrategy +
                 '}';
-        }
-    }
-
-    /** How the gateway hands entries and queries to Ratis. */
-    public enum Submission
-    {
-        /**
-         * {@code RaftServer.submitClientRequestAsync} on this node: no serialization, no loopback hop, no client
-         * threads. A request fails as soon as this node stops leading (NotLeaderException), and its sessions are
-         * answered NOT_LEADER; the runtime resends to the new leader.
-         */
-        DIRECT,
-        /**
-         * A gRPC {@code RaftClient} of the group, which retries on a new leader itself ({@link Context#retry},
-         * {@link Context#requestTimeoutMs}); one more serialization and a loopback round trip per entry.
-         */
-        CLIENT;
-
-        /** System property {@code exostate.raft.submission}: direct (default) or client. */
-        public static final String PROPERTY = "exostate.raft.submission";
-
-        static Submission fromProperty()
-        {
-            final String v = System.getProperty(PROPERTY, "direct");
-            return switch (v)
-            {
-                case "direct" -> DIRECT;
-                case "client" -> CLIENT;
-                default -> throw new IllegalArgumentException(PROPERTY + " must be direct or client, but is " + v);
-            };
         }
     }
 
@@ -354,9 +275,8 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     private final Context ctx;
     private final RaftNode node;
     private final EngineStateMachine stateMachine;
-    private final RaftClient client;
     private final RaftServer server;
-    private final ClientId directClientId = ClientId.randomId();
+    private final ClientId clientId = ClientId.randomId();
     private long nextCallId = 1;
     private final IngressRing ingress;
     private final BatchWriter batch = new BatchWriter();
@@ -408,14 +328,6 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         this.stateMachine = node.stateMachine();
         this.ingress = new IngressRing(ctx.ringCapacity);
         this.server = node.server();
-        this.client = ctx.submission == Submission.DIRECT ? null : RaftClient.newBuilder()
-            .setClientId(ClientId.randomId())
-            .setRaftGroup(node.group())
-            .setLeaderId(node.peerId())
-            .setProperties(node.context().clientProperties(ctx.maxInFlight * 2, ctx.requestTimeoutMs))
-            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                ctx.retryAttempts, TimeDuration.valueOf(ctx.retrySleepMs, TimeUnit.MILLISECONDS)))
-            .build();
     }
 
     /** Starts the agent thread. */
@@ -693,8 +605,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         final byte[] bytes = new byte[batch.length()];
         batchBuffer.getBytes(0, bytes);
         final Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
-        final CompletableFuture<RaftClientReply> future = client != null ? client.async().send(message) :
-            submit(message, RaftClientRequest.writeRequestType());
+        final CompletableFuture<RaftClientReply> future = submit(message, RaftClientRequest.writeRequestType());
         inFlight.addLast(new InFlight(future, bytes, 0, 0, batchLongPolls));
         batchLongPolls = null;
         future.whenComplete((reply, ex) -> wake.run());
@@ -708,8 +619,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         final byte[] bytes = new byte[length];
         buffer.getBytes(offset, bytes);
         final Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
-        final CompletableFuture<RaftClientReply> future = client != null ?
-            client.async().sendReadAfterWrite(message) :
+        final CompletableFuture<RaftClientReply> future =
             submit(message, RaftClientRequest.readAfterWriteConsistentRequestType());
         inFlight.addLast(new InFlight(future, null, session, correlation, null));
         future.whenComplete((reply, ex) -> wake.run());
@@ -719,7 +629,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     private CompletableFuture<RaftClientReply> submit(final Message message, final RaftClientRequest.Type type)
     {
         final RaftClientRequest request = RaftClientRequest.newBuilder()
-            .setClientId(directClientId)
+            .setClientId(clientId)
             .setServerId(node.peerId())
             .setGroupId(node.group().getGroupId())
             .setCallId(nextCallId++)
@@ -862,7 +772,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         return true;
     }
 
-    /** The entry or query failed after the client's retries: it may or may not have been applied. */
+    /** The entry or query failed (this member stopped leading): it may or may not have been applied. */
     private void answerUnknownOutcome(final InFlight item, final Throwable failure)
     {
         final String detail = "Expected the request to be acknowledged by the leader, but " + failure +
@@ -901,7 +811,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
     }
 
     /**
-     * Answers what is still in flight or queued with NOT_LEADER (outcome unknown), then closes the Raft client. Runs
+     * Answers what is still in flight or queued with NOT_LEADER (outcome unknown). Runs
      * on the agent thread when the runner stops.
      */
     @Override
@@ -918,18 +828,6 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
             IngressRing.correlationId(buffer, index), "Expected the request to reach the leader, but the gateway of " +
             node.id() + " closed first: retry it on the leader"));
         sessions.flush();
-        if (client == null)
-        {
-            return;
-        }
-        try
-        {
-            client.close();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot close the raft client of " + node.id(), ex);
-        }
     }
 
     /** Stops the agent; requests still in flight are answered NOT_LEADER. The node is not closed. */

@@ -145,7 +145,7 @@ final class ClusterProcesses implements AutoCloseable
                 cmd.add(a);
             }
         }
-        // The node's own switches given to the test run (for example -Dexostate.raft.submission=client).
+        // The node's own switches given to the test run (for example -Dexostate.ratis.raft.server.rpc.timeout.min=450ms).
         for (final String name : System.getProperties().stringPropertyNames())
         {
             if (name.startsWith("exostate.raft."))
