@@ -12,7 +12,6 @@ import picocli.CommandLine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -65,7 +64,7 @@ class ClusterNodeTest
     @Test
     void shouldSendClientsOfAFollowerToTheLeaderAndConverge() throws Exception
     {
-        final int[] ports = freePorts(9);
+        final int[] ports = ClusterProcesses.freePorts(9);
         final StringBuilder list = new StringBuilder();
         for (int i = 0; i < 3; i++)
         {
@@ -188,28 +187,5 @@ class ClusterNodeTest
         final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\":\"?([^,\"}]*)")
             .matcher(json);
         return m.find() ? m.group(1) : null;
-    }
-
-    private static int[] freePorts(final int n) throws IOException
-    {
-        final int[] ports = new int[n];
-        final List<ServerSocket> held = new ArrayList<>();
-        try
-        {
-            for (int i = 0; i < n; i++)
-            {
-                final ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                held.add(s);
-                ports[i] = s.getLocalPort();
-            }
-        }
-        finally
-        {
-            for (final ServerSocket s : held)
-            {
-                s.close();
-            }
-        }
-        return ports;
     }
 }

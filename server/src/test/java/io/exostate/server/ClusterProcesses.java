@@ -88,7 +88,7 @@ final class ClusterProcesses implements AutoCloseable
     }
 
     /** Distinct free loopback ports: all are held open until every one is chosen. */
-    private static int[] freePorts(final int count) throws IOException
+    static int[] freePorts(final int count) throws IOException
     {
         final List<ServerSocket> sockets = new ArrayList<>();
         try
