@@ -17,10 +17,15 @@ import io.exostate.core.template.RetryPolicySpec;
 import io.exostate.core.template.SchemaField;
 import io.exostate.core.template.StoreConfigSpec;
 import io.exostate.core.template.TemplateInput;
+import net.openhft.chronicle.core.Jvm;
+import net.openhft.chronicle.core.onoes.ExceptionHandler;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -29,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -40,6 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class CrashNode
 {
     static final String NS = "crash";
+    private static final long CALL_TIMEOUT_S = 60;
 
     private final EngineLoop loop;
     private final CommandEncoder commands = new CommandEncoder();
@@ -87,21 +94,94 @@ public final class CrashNode
         {
             Thread.onSpinWait();
         }
-        // Generous: after a SIGKILL mid-append, Chronicle waits out its 10 s timeoutMS before it recovers the
-        // header the dead writer left incomplete, and a loaded build machine stretches that (seen once: > 30 s).
-        return f.get(90, TimeUnit.SECONDS);
+        try
+        {
+            // Generous: after a SIGKILL mid-append Chronicle may wait out its 10 s timeoutMS before it recovers the
+            // header the dead writer left incomplete, and a loaded build machine stretches that.
+            return f.get(CALL_TIMEOUT_S, TimeUnit.SECONDS);
+        }
+        catch (final TimeoutException ex)
+        {
+            // Say where every thread is, then die: a child left running would hold the test's pipes open.
+            System.err.println("crash node: command " + corr + " got no reply in " + CALL_TIMEOUT_S +
+                " s; thread dump follows");
+            dumpThreads();
+            System.err.flush();
+            Runtime.getRuntime().halt(2);
+            throw ex;
+        }
+    }
+
+    static void dumpThreads()
+    {
+        for (final ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true))
+        {
+            System.err.print(info.getThreadName() + " " + info.getThreadState()
+                + (info.getLockName() != null ? " on " + info.getLockName() : "") + "\n");
+            for (final StackTraceElement e : info.getStackTrace())
+            {
+                System.err.print("    at " + e + "\n");
+            }
+        }
+    }
+
+    /**
+     * The child ends when its parent does: the test holds our stdin open, so end-of-file means it is gone (or done),
+     * and a node nobody reads would otherwise run on after a failed or timed-out test.
+     */
+    private static void exitWhenParentGoes()
+    {
+        final Thread t = new Thread(() ->
+        {
+            try
+            {
+                while (System.in.read() >= 0)
+                {
+                    // nothing is sent; read until end-of-file
+                }
+            }
+            catch (final IOException ex)
+            {
+                System.err.println("crash node: stdin failed: " + ex);
+            }
+            Runtime.getRuntime().halt(3);
+        }, "crash-node-parent-watch");
+        t.setDaemon(true);
+        t.start();
     }
 
     public static void main(final String[] args) throws Exception
     {
         final String mode = args[0];
         final Path dir = Path.of(args[1]);
-        switch (mode)
+        exitWhenParentGoes();
+        // Chronicle reports recoveries (a dead writer's lock or header) as warnings through SLF4J, which has no
+        // provider in this child: print them, so a slow recovery says what it waited for.
+        final ExceptionHandler print = (logger, message, thrown) ->
         {
-            case "run" -> run(dir, args[2]);
-            case "verify" -> verify(dir);
-            case "fresh" -> fresh(dir);
-            default -> throw new IllegalArgumentException(mode);
+            System.err.println("chronicle: " + (logger == null ? "" : logger.getName() + ": ") + message);
+            if (thrown != null)
+            {
+                thrown.printStackTrace();
+            }
+        };
+        Jvm.setExceptionHandlers(print, print, ExceptionHandler.ignoresEverything());
+        try
+        {
+            switch (mode)
+            {
+                case "run" -> run(dir, args[2]);
+                case "verify" -> verify(dir);
+                case "fresh" -> fresh(dir);
+                default -> throw new IllegalArgumentException(mode);
+            }
+        }
+        catch (final Throwable t)
+        {
+            // The engine loop's thread is not a daemon: without this a failed child would run on, unread.
+            t.printStackTrace();
+            System.err.flush();
+            Runtime.getRuntime().halt(1);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.exostate.core.loop;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,8 +37,18 @@ class CrashRecoveryTest
     @TempDir
     Path dir;
 
+    private final List<Process> children = new CopyOnWriteArrayList<>();
+
+    /** Never leave a child behind: it would run on after the test, writing into a deleted folder. */
+    @AfterEach
+    void killChildren()
+    {
+        children.forEach(Process::destroyForcibly);
+    }
+
     @Test
-    @Timeout(420)
+    // A separate thread, so that a read blocked on a hung child still ends the test (and the children die above).
+    @Timeout(value = 420, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldKeepEveryAcknowledgedCommandAcrossSigkills() throws Exception
     {
         final long seed = System.nanoTime();
@@ -43,18 +56,21 @@ class CrashRecoveryTest
         final List<String> acks = new CopyOnWriteArrayList<>();
         for (int k = 0; k < KILLS; k++)
         {
-            final Process p = start("run", dir.toString(), "k" + k);
+            final Process p = start("run", "k" + k);
             final CountDownLatch ready = new CountDownLatch(1);
-            final Thread reader = new Thread(() -> readAcks(p, acks, ready), "crash-reader-" + k);
+            final AtomicBoolean sawReady = new AtomicBoolean();
+            final Thread reader = new Thread(() -> readAcks(p, acks, ready, sawReady), "crash-reader-" + k);
             reader.start();
-            assertThat(ready.await(100, TimeUnit.SECONDS)).as("node %d started (seed %d)", k, seed).isTrue();
+            // A child that cannot answer within 60 s prints a thread dump and exits (ending the wait at once).
+            ready.await(90, TimeUnit.SECONDS);
+            assertThat(sawReady).as("node %d started (seed %d); its stderr:%n%s", k, seed, stderr("k" + k)).isTrue();
             Thread.sleep(200 + random.nextInt(1200));
             p.destroyForcibly(); // SIGKILL on Linux
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             reader.join(10_000);
         }
 
-        final List<String> verify = output(start("verify", dir.toString()));
+        final List<String> verify = output(start("verify"), "verify");
         final Set<String> runs = new HashSet<>();
         final Map<Long, String> states = new HashMap<>();
         final Map<String, Integer> statesPerRunAndNode = new HashMap<>();
@@ -98,13 +114,14 @@ class CrashRecoveryTest
         // Nothing applied twice: every run has one state per node at most (a linear two-node graph, no retries).
         assertThat(statesPerRunAndNode.values()).allMatch(n -> n == 1);
 
-        final List<String> fresh = output(start("fresh", dir.toString()));
+        final List<String> fresh = output(start("fresh"), "fresh");
         assertThat(fresh).as("fresh replay of the journal alone").contains("DIGEST " + digest);
         System.out.printf("crash test: %d kills, %d acknowledged triggers, %d acknowledged executed, seed %d%n",
             KILLS, triggers, executed, seed);
     }
 
-    private static void readAcks(final Process p, final List<String> acks, final CountDownLatch ready)
+    private static void readAcks(
+        final Process p, final List<String> acks, final CountDownLatch ready, final AtomicBoolean sawReady)
     {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)))
         {
@@ -113,6 +130,7 @@ class CrashRecoveryTest
             {
                 if (line.equals("READY"))
                 {
+                    sawReady.set(true);
                     ready.countDown();
                 }
                 else if (line.startsWith("ACK "))
@@ -127,9 +145,10 @@ class CrashRecoveryTest
             acks.add("# pipe closed: " + ex.getMessage());
             acks.remove(acks.size() - 1);
         }
+        ready.countDown(); // the child is gone: nothing to wait for
     }
 
-    private static List<String> output(final Process p) throws Exception
+    private List<String> output(final Process p, final String name) throws Exception
     {
         final List<String> lines = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)))
@@ -141,13 +160,22 @@ class CrashRecoveryTest
             }
         }
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("child output: %s", lines).isZero();
+        assertThat(p.exitValue()).as("child output: %s%nits stderr:%n%s", lines, stderr(name)).isZero();
         assertThat(lines).contains("END");
         return lines;
     }
 
-    private static Process start(final String... args) throws IOException
+    private String stderr(final String name) throws IOException
     {
+        final Path file = dir.resolve(name + ".err");
+        return Files.exists(file) ? Files.readString(file) : "(none)";
+    }
+
+    /** Starts {@code CrashNode <mode> <dir> [tag]}; its stderr goes to {@code <dir>/<tag or mode>.err}. */
+    private Process start(final String mode, final String... tag) throws IOException
+    {
+        final List<String> args = new ArrayList<>(List.of(mode, dir.toString()));
+        args.addAll(List.of(tag));
         final List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (final String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
@@ -161,7 +189,11 @@ class CrashRecoveryTest
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(CrashNode.class.getName());
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        cmd.addAll(args);
+        final String name = tag.length > 0 ? tag[0] : mode;
+        // Not inherited: an orphaned child holding the build's stderr open would hang the build, not just this test.
+        final Process p = new ProcessBuilder(cmd).redirectError(dir.resolve(name + ".err").toFile()).start();
+        children.add(p);
+        return p;
     }
 }
