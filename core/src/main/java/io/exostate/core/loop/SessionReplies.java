@@ -2,6 +2,7 @@ package io.exostate.core.loop;
 
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongArrayList;
 
 import java.util.ArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -11,6 +12,11 @@ import java.util.function.LongConsumer;
  * The sessions of an engine host and the way their replies leave: {@link #open} / {@link #close} from any thread
  * (queued), everything else on the host's agent thread, which applies the queued events with {@link #drainEvents},
  * hands replies to the sinks with {@link #send} and ends each round with one {@link #flush} per touched session.
+ * <p>
+ * A session's open event is queued before any of its requests enters the ingress ring, but the agent may drain the
+ * events just before that and read the ring just after. So {@link #send} and {@link #isOpen} apply the queued events
+ * themselves when they do not know a session: its first reply is never dropped. The callbacks for sessions closed
+ * that way still run in the next {@link #drainEvents}, never in the middle of a reply.
  */
 public final class SessionReplies
 {
@@ -21,6 +27,7 @@ public final class SessionReplies
     private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
     private final Long2ObjectHashMap<ReplySink> sinks = new Long2ObjectHashMap<>();
     private final ArrayList<ReplySink> touched = new ArrayList<>();
+    private final LongArrayList closedSinceDrain = new LongArrayList();
 
     /** Replies for {@code sessionId} go to {@code sink} once the agent drained this event. Any thread. */
     public void open(final long sessionId, final ReplySink sink)
@@ -37,7 +44,19 @@ public final class SessionReplies
     /** Applies queued open / close events; {@code onClosed} hears each closed session. Agent thread. */
     public int drainEvents(final LongConsumer onClosed)
     {
-        int drained = 0;
+        final int applied = applyEvents();
+        final int closed = closedSinceDrain.size();
+        for (int i = 0; i < closed; i++)
+        {
+            onClosed.accept(closedSinceDrain.getLong(i));
+        }
+        closedSinceDrain.clear();
+        return Math.max(applied, closed);
+    }
+
+    private int applyEvents()
+    {
+        int applied = 0;
         Event e;
         while ((e = events.poll()) != null)
         {
@@ -48,24 +67,35 @@ public final class SessionReplies
             else
             {
                 sinks.remove(e.sessionId());
-                onClosed.accept(e.sessionId());
+                closedSinceDrain.addLong(e.sessionId());
             }
-            drained++;
+            applied++;
         }
-        return drained;
+        return applied;
+    }
+
+    private ReplySink sink(final long sessionId)
+    {
+        final ReplySink sink = sinks.get(sessionId);
+        if (sink != null || events.isEmpty())
+        {
+            return sink;
+        }
+        applyEvents(); // opened after the last drain: its requests may already be in this round
+        return sinks.get(sessionId);
     }
 
     /** True when replies to {@code sessionId} have somewhere to go. Agent thread. */
     public boolean isOpen(final long sessionId)
     {
-        return sinks.containsKey(sessionId);
+        return sink(sessionId) != null;
     }
 
     /** Hands one reply to its session's sink; dropped when the session closed meanwhile. Agent thread. */
     public void send(final long sessionId, final long correlationId, final DirectBuffer buffer, final int offset,
         final int length)
     {
-        final ReplySink sink = sinks.get(sessionId);
+        final ReplySink sink = sink(sessionId);
         if (sink == null)
         {
             return;
