@@ -1,6 +1,7 @@
 package io.exostate.bench;
 
 import io.exostate.core.engine.Engine;
+import io.exostate.core.engine.EngineConfig;
 import io.exostate.core.engine.Payloads;
 import io.exostate.core.engine.Views;
 import io.exostate.core.template.NodeTemplateSpec;
@@ -21,12 +22,15 @@ import java.util.regex.Pattern;
  * and prints the retained heap per state with the payload (the states' input and output arrays, each counted as
  * {@code 16 + length} rounded up to 8) taken out, then the classes that grew, per state.
  * <p>
- * Usage: {@code HeapPerState [fanout|single] [count]}.
+ * Usage: {@code HeapPerState [fanout|single|retired] [count]}.
  * <ul>
  *   <li>{@code fanout} (default): the {@link Workload} leaf pool, {@code count / 100} runs of
  *   {@code root -> 100 leaves}; the runs and their SUCCESS roots are overhead shared by 100 leaves.</li>
  *   <li>{@code single}: 100 single-node graphs (one per node name), {@code count} runs of one CREATED state each:
  *   every state pays for a whole run.</li>
+ *   <li>{@code retired}: as {@code single}, then every state executed with one small output (so every run is
+ *   finished), measured; then one command past the run retention window (SPEC decision 13), measured again: the
+ *   heap a finished run holds before and after it retires.</li>
  * </ul>
  * Run it alone in its JVM (the exec execution {@code heap} gives it a fixed 2 GB heap): the measurement is the
  * difference of used heap before and after building, so anything else allocating in between would count.
@@ -43,11 +47,16 @@ public final class HeapPerState
     {
         final String layout = args.length > 0 ? args[0] : "fanout";
         final int count = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
-        if (!layout.equals("fanout") && !layout.equals("single") || count < Workload.NODE_NAMES ||
-            count % Workload.NODE_NAMES != 0)
+        if (!layout.equals("fanout") && !layout.equals("single") && !layout.equals("retired") ||
+            count < Workload.NODE_NAMES || count % Workload.NODE_NAMES != 0)
         {
-            throw new IllegalArgumentException("Expected [fanout|single] [count, a multiple of 100], but got " +
+            throw new IllegalArgumentException("Expected [fanout|single|retired] [count, a multiple of 100], but got " +
                 String.join(" ", args));
+        }
+        if (layout.equals("retired"))
+        {
+            retired(count);
+            return;
         }
 
         // A small engine first, so class loading and static initialisation happen before the baseline.
@@ -104,6 +113,31 @@ public final class HeapPerState
             System.out.printf("  %8.1f B  %6.3f  %s%n", (double)e.getValue()[1] / count, (double)e.getValue()[0] / count,
                 e.getKey());
         }
+        Reference.reachabilityFence(w);
+    }
+
+    private static void retired(final int runs) throws InterruptedException
+    {
+        Reference.reachabilityFence(build("single", 1_000));
+        final long before = settledUsedHeap();
+        final Workload w = build("single", runs);
+        final byte[] outputs = Payloads.encodeList(List.of(Map.of("result", "r")));
+        int executed = 0;
+        for (int i = 0; i < Workload.NODE_NAMES; i++)
+        {
+            executed += w.claimAndExecuteAll(Workload.leafName(i), outputs);
+        }
+        final long finished = settledUsedHeap();
+        final int statesBefore = w.engine.stateCount();
+        w.engine.tick(w.now + EngineConfig.RUN_RETENTION_MS_DEFAULT);
+        final long retired = settledUsedHeap();
+        System.out.printf("layout retired: %,d runs of one state, %,d executed, %,d states in memory, then %,d after " +
+            "one tick past the %d ms run retention (%,d runs retired)%n", runs, executed, statesBefore,
+            w.engine.stateCount(), EngineConfig.RUN_RETENTION_MS_DEFAULT, w.engine.retiredRuns());
+        System.out.printf("JVM %s, max heap %,d MB%n", System.getProperty("java.vm.version"),
+            Runtime.getRuntime().maxMemory() >> 20);
+        System.out.printf("bytes per finished run, payloads included: %.1f in memory, %.1f once retired%n",
+            (double)(finished - before) / runs, (double)(retired - before) / runs);
         Reference.reachabilityFence(w);
     }
 

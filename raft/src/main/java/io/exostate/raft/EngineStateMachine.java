@@ -112,6 +112,7 @@ public final class EngineStateMachine extends BaseStateMachine
 
     private volatile long lastReadyIndex;
     private volatile long appliedIndex = RaftLog.INVALID_LOG_INDEX;
+    private volatile int statesInMemory;
     private volatile long lastBatchTime;
     private volatile long nextDeadline = Long.MAX_VALUE;
     private volatile long loadedSnapshotIndex = RaftLog.INVALID_LOG_INDEX;
@@ -344,6 +345,7 @@ public final class EngineStateMachine extends BaseStateMachine
     private void updateApplied(final long term, final long index)
     {
         updateLastAppliedTermIndex(term, index);
+        statesInMemory = engine.stateCount();
         appliedIndex = index;
     }
 
@@ -461,6 +463,7 @@ public final class EngineStateMachine extends BaseStateMachine
     private void install(final Engine fresh)
     {
         engine = fresh;
+        statesInMemory = fresh.stateCount();
         engine.listener(transitions);
         decoder = new CommandDecoder(fresh, replies, new Utf8Interner());
         queries = new QueryHandler(fresh, replies);
@@ -474,6 +477,12 @@ public final class EngineStateMachine extends BaseStateMachine
     public long appliedIndex()
     {
         return appliedIndex;
+    }
+
+    /** The states the engine holds in memory after the last applied entry (finished runs retire: decision 13). */
+    public int statesInMemory()
+    {
+        return statesInMemory;
     }
 
     /** The engine time after the last applied batch: the floor for the next batch time a leader stamps. */

@@ -2,6 +2,7 @@ package io.exostate.server;
 
 import io.exostate.core.engine.EngineListener;
 import io.exostate.core.journal.ChronicleJournal;
+import io.exostate.core.engine.EngineConfig;
 import io.exostate.core.loop.CommandGateway;
 import io.exostate.core.loop.EngineLoop;
 import io.exostate.core.loop.Journal;
@@ -39,6 +40,7 @@ public final class ExoNode implements AutoCloseable
         boolean fsync;
         long snapshotIntervalMs = SNAPSHOT_INTERVAL_MS_DEFAULT;
         long retentionMs = RETENTION_MS_DEFAULT;
+        long runRetentionMs = EngineConfig.RUN_RETENTION_MS_DEFAULT;
         Journal journal;
         EngineListener listener = EngineListener.NONE;
         ClusterSpec cluster;
@@ -68,6 +70,21 @@ public final class ExoNode implements AutoCloseable
         {
             retentionMs = v;
             return this;
+        }
+
+        /**
+         * How long a finished run keeps its states in memory (SPEC decision 13); {@link Long#MAX_VALUE} for ever.
+         * Part of the replicated behaviour: every member of a cluster must use the same value.
+         */
+        public Context runRetentionMs(final long v)
+        {
+            runRetentionMs = v;
+            return this;
+        }
+
+        EngineConfig engineConfig()
+        {
+            return EngineConfig.DEFAULT.withRunRetentionMs(runRetentionMs);
         }
 
         /**
@@ -101,6 +118,10 @@ public final class ExoNode implements AutoCloseable
             {
                 throw new IllegalArgumentException("snapshot interval and retention must be >= 0");
             }
+            if (runRetentionMs < 1)
+            {
+                throw new IllegalArgumentException("run retention must be >= 1 ms, but is " + runRetentionMs);
+            }
             return this;
         }
     }
@@ -127,6 +148,7 @@ public final class ExoNode implements AutoCloseable
             .journal(ctx.journal != null ? ctx.journal :
                 new ChronicleJournal(ctx.dataDir.resolve("journal"), ctx.fsync, ctx.retentionMs))
             .listener(ctx.listener)
+            .engineConfig(ctx.engineConfig())
             .snapshots(new SnapshotStore(ctx.dataDir.resolve("snapshots"), 3))
             .snapshotIntervalMs(ctx.snapshotIntervalMs));
         return new ExoNode(ctx, loop.start(), null, null);
@@ -152,6 +174,7 @@ public final class ExoNode implements AutoCloseable
             .peers(ctx.cluster.raftAddresses())
             .storageDir(ctx.dataDir.resolve("raft"))
             .journal(history)
+            .engineConfig(ctx.engineConfig())
             .listener(ctx.listener));
         try
         {
@@ -201,6 +224,7 @@ public final class ExoNode implements AutoCloseable
         {
             m.put("mode", "single");
             m.put("applied_index", loop.appliedLogIndex());
+            m.put("states_in_memory", loop.statesInMemory());
             return m;
         }
         m.put("mode", "cluster");
@@ -209,6 +233,7 @@ public final class ExoNode implements AutoCloseable
         m.put("term", raft.term());
         m.put("leader", raft.leaderId());
         m.put("commit_index", raft.commitIndex());
+        m.put("states_in_memory", raft.stateMachine().statesInMemory());
         if (!digest)
         {
             m.put("applied_index", raft.appliedIndex());

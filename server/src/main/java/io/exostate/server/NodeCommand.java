@@ -67,6 +67,11 @@ public final class NodeCommand implements Callable<Integer>
         "e.g. 24h (default: ${DEFAULT-VALUE}).", defaultValue = "24h")
     String retention;
 
+    @Option(names = "--run-retention", description = "Keep a finished run's states in memory this long, then " +
+        "only its summary (the journal keeps its history), e.g. 1h, 10m; 'forever' to keep everything. Every member " +
+        "of a cluster must use the same value (default: ${DEFAULT-VALUE}).", defaultValue = "1h")
+    String runRetention;
+
     @Option(names = "--snapshot-interval", description = "Time between snapshots of a single node (a cluster member " +
         "snapshots every 10 000 applied entries) (default: ${DEFAULT-VALUE}).",
         defaultValue = "60s")
@@ -146,6 +151,13 @@ public final class NodeCommand implements Callable<Integer>
     {
         final long leaseMs = parseDuration("--lease", lease);
         final long retentionMs = parseDuration("--retention", retention);
+        final long runRetentionMs = runRetention.trim().equalsIgnoreCase("forever") ? Long.MAX_VALUE :
+            parseDuration("--run-retention", runRetention);
+        if (runRetentionMs < 1)
+        {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new NodeCommand()),
+                "--run-retention must be a positive duration such as 1h or 10m, or 'forever', but is " + runRetention);
+        }
         final long snapshotMs = parseDuration("--snapshot-interval", snapshotInterval);
         final ClusterSpec spec = clusterSpec();
         final ClusterSpec.Member self = spec == null ? null : spec.member(id);
@@ -167,7 +179,7 @@ public final class NodeCommand implements Callable<Integer>
         final NodeKeys.Key secrets = NodeKeys.secretsKey(secretsKey, env, dir);
 
         final ExoNode.Context nodeContext = new ExoNode.Context().dataDir(dir).fsync(fsync)
-            .retentionMs(retentionMs).snapshotIntervalMs(snapshotMs);
+            .retentionMs(retentionMs).runRetentionMs(runRetentionMs).snapshotIntervalMs(snapshotMs);
         final ExoNode node = spec == null ? ExoNode.start(nodeContext) :
             ExoNode.startCluster(nodeContext.cluster(spec, id));
         final AtomicLong sessionIds = new AtomicLong();
@@ -220,6 +232,8 @@ public final class NodeCommand implements Callable<Integer>
             out.printf("  snapshots         every %d applied entries (raft), history journal retention %s%n",
                 node.raft().context().snapshotThreshold(), retention);
         }
+        out.printf("  finished runs     leave memory %s%n", runRetentionMs == Long.MAX_VALUE ? "never (forever)" :
+            "after " + runRetention + " (summaries stay listed)");
         out.printf("  http claim lease  %s%n", leaseMs == 0 ? "none" : lease);
         out.printf("  binary protocol   %s:%d (%s)%n", bind, binary.port(), binary.transportName());
         out.printf("  http api          http://%s:%d/v0 (Exosphere-compatible; /health needs no key)%n", bind,

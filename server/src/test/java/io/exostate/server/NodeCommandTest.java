@@ -86,6 +86,53 @@ class NodeCommandTest
     }
 
     @Test
+    void shouldRetireFinishedRunsAfterTheRunRetentionAndKeepListingThem() throws Exception
+    {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final HttpClient http = HttpClient.newHttpClient();
+        try (NodeCommand.Running node = start(bytes, Map.of(), "--data-dir", dir.toString(), "--port", "0",
+            "--http-port", "0", "--demo", "--run-retention", "1s"))
+        {
+            assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("finished runs     leave memory after 1s");
+            final String base = "http://127.0.0.1:" + node.http().port();
+            final String key = node.apiKey().value();
+            // The oldest demo run: finished, and (one second of command time later) retired.
+            String oldest = null;
+            String graph = "";
+            final long deadline = System.currentTimeMillis() + 40_000;
+            while (System.currentTimeMillis() < deadline)
+            {
+                final String runs = get(http, base + "/v0/namespace/demo/runs/1/1000", key);
+                final java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                    "\\{\"run_id\":\"([^\"]+)\"[^}]*\"status\":\"SUCCESS\"[^}]*}\\]}$").matcher(runs);
+                if (m.find())
+                {
+                    oldest = m.group(1);
+                    graph = get(http, base + "/v0/namespace/demo/states/run/" + oldest + "/graph", key);
+                    if (graph.contains("\"nodes\":[]"))
+                    {
+                        break;
+                    }
+                }
+                Thread.sleep(200);
+            }
+            assertThat(oldest).as("a demo run finished").isNotNull();
+            assertThat(graph).as("the retired run's graph keeps its name and counts, not its states")
+                .contains("\"nodes\":[]").contains("\"graph_name\":\"fanout-unite\"").doesNotContain("\"SUCCESS\":0");
+            final String status = get(http, base + "/status", key);
+            assertThat(status).contains("\"states_in_memory\":");
+        }
+    }
+
+    private static String get(final HttpClient http, final String url, final String key) throws Exception
+    {
+        final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("x-api-key", key)
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("%s: %s", url, r.body()).isEqualTo(200);
+        return r.body();
+    }
+
+    @Test
     void shouldTakeTheApiKeyFromExospheresVariable() throws Exception
     {
         try (NodeCommand.Running node = start(new ByteArrayOutputStream(), Map.of("STATE_MANAGER_SECRET", "s3cret"),
@@ -105,5 +152,7 @@ class NodeCommandTest
             .hasMessageContaining("--lease must be a duration like 500ms, 30s, 5m, 24h or 7d");
         assertThat(NodeCommand.parseDuration("--lease", "5m")).isEqualTo(300_000);
         assertThat(NodeCommand.parseDuration("--lease", "250ms")).isEqualTo(250);
+        assertThatThrownBy(() -> start(new ByteArrayOutputStream(), Map.of(), "--data-dir", dir.toString(),
+            "--run-retention", "0")).hasMessageContaining("--run-retention must be a positive duration");
     }
 }

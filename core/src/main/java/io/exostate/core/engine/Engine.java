@@ -41,7 +41,7 @@ public final class Engine implements Commands
     private static final java.nio.ByteOrder LE = Payloads.LE;
 
     /** Snapshot format version: bump it when the layout changes. */
-    public static final int SNAPSHOT_VERSION = 2;
+    public static final int SNAPSHOT_VERSION = 3;
 
     final EngineConfig config;
     private EngineListener listener = EngineListener.NONE;
@@ -63,6 +63,13 @@ public final class Engine implements Commands
     final TimerQueue readyTimers = new TimerQueue(false);
     /** Each client's latest deduplicated claim, forgotten after {@link EngineConfig#claimRequestWindowMs()}. */
     final ClaimRequests claimRequests = new ClaimRequests();
+    /**
+     * Runs in the order they finished, each with the time it finished, for retirement after
+     * {@link EngineConfig#runRetentionMs()}. An entry is stale when its run got pending work again since (a manual
+     * retry): the run is queued again when it finishes again. Derivable from a snapshot (sorted by finish time).
+     */
+    final FinishedRuns finishing = new FinishedRuns();
+    private long retiredRuns;
 
     private final ClaimReply claimReply = new ClaimReply();
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(512);
@@ -124,7 +131,44 @@ public final class Engine implements Commands
         }
         commandSeq++;
         claimRequests.expire(time, config.claimRequestWindowMs());
+        retireRuns();
         return fireTimers();
+    }
+
+    /** Retires every run that finished at least the retention window ago and has not been reopened since. */
+    private void retireRuns()
+    {
+        final long retention = config.runRetentionMs();
+        while (!finishing.isEmpty() && time - finishing.oldestTime() >= retention)
+        {
+            final long at = finishing.oldestTime();
+            final RunRec run = finishing.removeOldest();
+            if (!run.retired && run.finishedAt == at && run.pending() == 0)
+            {
+                retire(run);
+            }
+        }
+    }
+
+    /** SPEC decision 13: the run's states, payloads and store leave the heap; its counts and summary stay. */
+    private void retire(final RunRec run)
+    {
+        final ArrayList<StateRec> list = run.states;
+        for (int i = 0; i < list.size(); i++)
+        {
+            states.remove(list.get(i).id);
+        }
+        run.retiredStateCount = list.size();
+        run.states = new ArrayList<>(0);
+        run.store = null;
+        run.retired = true;
+        retiredRuns++;
+    }
+
+    /** Runs retired by this engine since it started (or was restored): a counter for metrics and tests. */
+    public long retiredRuns()
+    {
+        return retiredRuns;
     }
 
     private void finish()
@@ -1025,6 +1069,10 @@ public final class Engine implements Commands
         states.put(s.id, s);
         run.states.add(s);
         run.statusCounts[status.code()]++;
+        if (status.isPending())
+        {
+            run.finishedAt = 0;
+        }
         if (run.version.hasUnites)
         {
             updateGroups(s, null, status);
@@ -1046,6 +1094,15 @@ public final class Engine implements Commands
         final RunRec run = s.run;
         run.statusCounts[from.code()]--;
         run.statusCounts[to.code()]++;
+        if (to.isPending())
+        {
+            run.finishedAt = 0;
+        }
+        else if (from.isPending() && run.pending() == 0)
+        {
+            run.finishedAt = time;
+            finishing.add(run, time);
+        }
         if (run.version.hasUnites)
         {
             updateGroups(s, from, to);
@@ -1480,7 +1537,7 @@ public final class Engine implements Commands
                 final int[] c = r.statusCounts;
                 out.add(new Views.RunSummary(r.runId, r.version.graph.name,
                     c[Status.SUCCESS.code()] + c[Status.PRUNED.code()], r.pending(), r.errored(),
-                    c[Status.RETRY_CREATED.code()], r.states.size(), r.status(), r.createdAt));
+                    c[Status.RETRY_CREATED.code()], r.stateCount(), r.status(), r.createdAt));
             }
         }
         return Read.of(new Views.RunsPage(namespace, total, page, size, out));
@@ -1499,7 +1556,16 @@ public final class Engine implements Commands
             summary.put(st, 0);
         }
         String graphName = "";
-        if (run != null)
+        if (run != null && run.retired && run.namespace.equals(namespace))
+        {
+            // Retired (decision 13): its states left the heap; the counts remain. Their history is in the journal.
+            graphName = run.version.graph.name;
+            for (final Status st : Status.values())
+            {
+                summary.put(st, run.statusCounts[st.code()]);
+            }
+        }
+        else if (run != null)
         {
             for (final StateRec s : run.states)
             {
@@ -1538,8 +1604,13 @@ public final class Engine implements Commands
         if (s == null || !s.namespace().equals(namespace) || !s.run.runId.equals(runId) ||
             !s.run.version.graph.name.equals(graphName))
         {
+            final RunRec run = runs.get(runId);
+            final String retired = run != null && run.retired && run.namespace.equals(namespace) ?
+                " (the run finished more than " +
+                config.runRetentionMs() / 1000 + " s ago and its states left memory; the journal keeps its history)" :
+                "";
             return Read.rejected(new Rejection(RejectCode.NODE_NOT_FOUND,
-                "Node " + nodeId + " not found in run " + runId + " for graph " + graphName));
+                "Node " + nodeId + " not found in run " + runId + " for graph " + graphName + retired));
         }
         return Read.of(details(s));
     }

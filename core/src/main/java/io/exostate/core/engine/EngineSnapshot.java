@@ -29,14 +29,16 @@ import java.util.TreeMap;
  * Derived structures are not written; restore rebuilds them: claim queues (from CREATED states, ordered by their
  * (enqueue_after, id) keys), lease timers (from QUEUED states with a lease), cron timers (from the entries' next
  * fire times), ready notifications, run status counts and lineages (a state's parents are its direct parent's
- * lineage plus that parent).
+ * lineage plus that parent), and the finished runs awaiting retirement (by finish time, then creation order).
  *
  * <pre>
  *  magic "EXOS" | format version | time | counters (state id, claim token, fanout, entity, run, cron run)
  *  graph versions referenced (sorted by id): id, namespace, graph name, number, created at, errors, spec
  *  namespaces (sorted): name,
  *     registered nodes (insertion order), graphs (insertion order, with cron entries),
- *     runs (creation order), each with its states (creation order)
+ *     runs (creation order): id, seq, graph version, created at, store (absent once retired), manual retry flag,
+ *        finished at (0 while pending), retired flag (then its number of states and its 8 status counts),
+ *        its states (creation order; none once retired)
  *  claim requests (oldest first): client id, request id, claimed at, (state id, claim token) per state handed out
  * </pre>
  */
@@ -127,6 +129,16 @@ final class EngineSnapshot
                 out.putLong(r.createdAt);
                 out.putBytes(r.store);
                 out.putByte(r.hasManualRetry ? 1 : 0);
+                out.putLong(r.finishedAt);
+                out.putByte(r.retired ? 1 : 0);
+                if (r.retired)
+                {
+                    out.putInt(r.retiredStateCount);
+                    for (final int count : r.statusCounts)
+                    {
+                        out.putInt(count);
+                    }
+                }
                 out.putInt(r.states.size());
                 for (final StateRec s : r.states)
                 {
@@ -211,6 +223,7 @@ final class EngineSnapshot
 
         final Map<String, GraphRec> graphsByKey = new LinkedHashMap<>();
         final Map<Long, Object[]> pendingVersions = new LinkedHashMap<>();
+        final List<RunRec> finished = new ArrayList<>();
         final int versionCount = in.getInt();
         for (int i = 0; i < versionCount; i++)
         {
@@ -283,6 +296,16 @@ final class EngineSnapshot
                 final byte[] store = in.getBytes();
                 final RunRec run = new RunRec(runId, seq, ns.name, v, createdAt, store);
                 run.hasManualRetry = in.getByte() == 1;
+                run.finishedAt = in.getLong();
+                run.retired = in.getByte() == 1;
+                if (run.retired)
+                {
+                    run.retiredStateCount = in.getInt();
+                    for (int k = 0; k < run.statusCounts.length; k++)
+                    {
+                        run.statusCounts[k] = in.getInt();
+                    }
+                }
                 e.runs.put(runId, run);
                 ns.runs.add(run);
                 final int stateCount = in.getInt();
@@ -290,7 +313,18 @@ final class EngineSnapshot
                 {
                     readState(in, e, run);
                 }
+                if (!run.retired && run.finishedAt != 0)
+                {
+                    finished.add(run);
+                }
             }
+        }
+        // Entries with the same finish time retire together, so the order among them does not matter.
+        finished.sort((a, b) -> a.finishedAt != b.finishedAt ? Long.compare(a.finishedAt, b.finishedAt) :
+            Long.compare(a.seq, b.seq));
+        for (final RunRec r : finished)
+        {
+            e.finishing.add(r, r.finishedAt);
         }
         readClaimRequests(in, e);
         if (in.remaining() != 0)

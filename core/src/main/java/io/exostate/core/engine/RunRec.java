@@ -10,10 +10,18 @@ final class RunRec
     final String namespace;
     final GraphVersion version;
     final long createdAt;
-    final byte[] store;
-    final ArrayList<StateRec> states = new ArrayList<>(4);
+    /** The run's store; null once the run is retired. */
+    byte[] store;
+    /** The states in creation order; empty once the run is retired. */
+    ArrayList<StateRec> states = new ArrayList<>(4);
     final int[] statusCounts = new int[8];
     boolean hasManualRetry;
+    /** Command time at which the run last finished (no pending state left); 0 while it has pending work. */
+    long finishedAt;
+    /** Retired (SPEC decision 13): states and store left the heap; counts and summary stay. */
+    boolean retired;
+    /** The number of states the run had when it was retired. */
+    int retiredStateCount;
 
     RunRec(
         final String runId,
@@ -41,9 +49,15 @@ final class RunRec
         return statusCounts[5] + statusCounts[6];
     }
 
+    /** The number of states of the run, retired or not. */
+    int stateCount()
+    {
+        return retired ? retiredStateCount : states.size();
+    }
+
     String status()
     {
-        if (states.isEmpty())
+        if (stateCount() == 0)
         {
             return "FAILED";
         }

@@ -196,6 +196,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     private final ArrayList<String> readyWork = new ArrayList<>();
 
     private final AtomicLong appliedLogIndex = new AtomicLong();
+    private volatile int statesInMemory;
     private long nextLogIndex;
     private long lastSnapshotAt;
     private long lastSnapshotIndex;
@@ -264,6 +265,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
         });
         nextLogIndex = Math.max(replayedTo, last[0]) + 1;
         appliedLogIndex.set(nextLogIndex - 1);
+        statesInMemory = engine.stateCount();
         lastSnapshotIndex = snapshotIndex;
         readyWork.clear();
         engine.listener(transitions);
@@ -290,6 +292,12 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
         closed = true;
         System.err.println("exostate: the engine loop stopped on an internal error; no further command is applied");
         t.printStackTrace(System.err);
+    }
+
+    /** The states the engine holds in memory after the last batch (finished runs retire: decision 13). Any thread. */
+    public int statesInMemory()
+    {
+        return statesInMemory;
     }
 
     /** The internal error that stopped the loop, or null while it runs. */
@@ -399,6 +407,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
             journal.appendTransitions(logIndex, transitions.buffer(), 0, transitions.length());
             journal.commit();
             nextLogIndex++;
+            statesInMemory = engine.stateCount();
             appliedLogIndex.set(logIndex);
             work++;
         }

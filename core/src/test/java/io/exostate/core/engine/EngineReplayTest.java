@@ -319,6 +319,7 @@ class EngineReplayTest
         // Engine A: generate and apply, snapshotting before the chosen commands.
         final Recording r = new Recording("seed " + seed, config);
         final Map<String, Integer> coverage = new TreeMap<>();
+        int uniteStates = 0;
         for (int i = 0; i < commands; i++)
         {
             if (snapshotAt.contains(i))
@@ -330,9 +331,11 @@ class EngineReplayTest
             scenario.checkValid(cmd, reply, i);
             scenario.observe(cmd, reply, r.a);
             coverage.merge(outcome(cmd, reply), 1, Integer::sum);
+            uniteStates += newUniteStates(r.steps.get(r.steps.size() - 1), r.a);
         }
         coverage.put("Claim:REPEAT_ANSWERED", scenario.repeatsAnswered());
-        checkCoverage(r.label, coverage, r.steps, r.a, scenario.runIds());
+        coverage.put("Retired", (int)r.a.retiredRuns());
+        checkCoverage(r.label, coverage, r.steps, uniteStates);
         verify(r, 60);
     }
 
@@ -493,21 +496,27 @@ class EngineReplayTest
     }
 
     /** Guards the generator: a scenario that stopped exercising the engine would pass vacuously. */
-    private static void checkCoverage(
-        final String label, final Map<String, Integer> coverage, final List<Step> steps, final Engine a,
-        final List<String> runIds)
+    /** States this step created that unite (counted as they are made: finished runs retire later). */
+    private static int newUniteStates(final Step step, final Engine a)
     {
         int unites = 0;
-        for (final String runId : runIds)
+        for (final String t : step.transitions())
         {
-            for (final long id : a.runStateIds(runId))
+            if (t.contains(" null->"))
             {
-                if (a.state(id).doesUnites())
+                final Views.NodeDetails d = a.state(Ids.parseStateId(t.substring(0, t.indexOf(' '))));
+                if (d != null && d.doesUnites())
                 {
                     unites++;
                 }
             }
         }
+        return unites;
+    }
+
+    private static void checkCoverage(
+        final String label, final Map<String, Integer> coverage, final List<Step> steps, final int unites)
+    {
         int leaseExpiries = 0;
         int unitesOrFanouts = 0;
         for (final Step s : steps)
@@ -530,7 +539,7 @@ class EngineReplayTest
         for (final String must : List.of("Executed:OK", "Executed:INVALID_REQUEST", "Executed:STALE_TOKEN",
             "Executed:STATE_NOT_FOUND", "Claim:OK", "Claim:LIMIT_EXCEEDED", "Errored:RETRY", "Trigger:OK",
             "Trigger:DUPLICATE_RUN", "Trigger:GRAPH_NOT_FOUND", "Requeue:OK", "Heartbeat:OK", "ManualRetry:OK",
-            "Prune:OK", "Upsert:VALID", "Tick:FIRED", "Claim:REPEAT_ANSWERED"))
+            "Prune:OK", "Upsert:VALID", "Tick:FIRED", "Claim:REPEAT_ANSWERED", "Retired"))
         {
             assertTrue(coverage.getOrDefault(must, 0) > 0, () -> summary + "\nmissing " + must);
         }

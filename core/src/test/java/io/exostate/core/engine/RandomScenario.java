@@ -44,8 +44,12 @@ import java.util.Set;
  */
 final class RandomScenario
 {
-    /** Small limits, so batch, fanout, payload and timer limits are hit as often as the happy path. */
-    static final EngineConfig TIGHT = new EngineConfig(8, 6, 512, 2, 30_000);
+    /**
+     * Small limits, so batch, fanout, payload and timer limits are hit as often as the happy path, and a 20-minute
+     * run retention, so that the occasional jumps of minutes and hours retire finished runs (and commands then name
+     * states that left memory).
+     */
+    static final EngineConfig TIGHT = new EngineConfig(8, 6, 512, 2, 30_000, 20 * 60_000);
 
     private static final String[] NAMESPACES = {"alpha", "beta"};
     private static final String[] WRONG_NAMESPACES = {"ghost", "", "ALPHA", "alpha ", "gamma"};
