@@ -271,8 +271,16 @@ public final class ExoClient implements AutoCloseable
             s.buffer, 0, ctx.namespace(), graphName, runId, inputs, store, startDelayMs)), false, 0,
             Replies.Trigger.class);
         conductor.submit(List.of(r));
-        // Written more than once (the client followed NOT_LEADER, possibly after the first leader applied it without
-        // answering): DUPLICATE_RUN then most likely means our own first write was applied, so the run exists.
+        return triggered(r, runId);
+    }
+
+    /**
+     * The run id a trigger request answers. Written more than once (the client followed NOT_LEADER, possibly after
+     * the first leader applied it without answering), DUPLICATE_RUN most likely means our own first write was
+     * applied, so the run exists.
+     */
+    private static CompletableFuture<String> triggered(final Request r, final String runId)
+    {
         return r.future.handle((reply, ex) ->
         {
             if (ex == null)
@@ -312,7 +320,7 @@ public final class ExoClient implements AutoCloseable
                 s.buffer, 0, ctx.namespace(), graphName, runId, inputs, store, startDelayMs)), false, 0,
                 Replies.Trigger.class);
             requests.add(r);
-            futures.add(r.future.thenApply(reply -> ((Replies.Trigger)reply).runId()));
+            futures.add(triggered(r, runId));
         }
         conductor.submit(requests);
         return futures;

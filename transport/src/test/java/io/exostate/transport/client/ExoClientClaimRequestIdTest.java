@@ -125,6 +125,26 @@ class ExoClientClaimRequestIdTest
     }
 
     @Test
+    void shouldTakeDuplicateRunAsSuccessForAPipelinedTriggerTheClientWroteAgain() throws Exception
+    {
+        triggerRuns(1);
+        server.answerNextTriggerWithUnknownOutcome();
+        final List<CompletableFuture<String>> futures =
+            client.triggersAsync("echo", List.of("batch-1", "batch-2"), Map.of(), Map.of(), 0);
+        assertThat(futures.get(0).get(10, TimeUnit.SECONDS)).as("applied, answered NOT_LEADER, written again, " +
+            "answered DUPLICATE_RUN: a load generator must not see it fail").isEqualTo("batch-1");
+        assertThat(futures.get(1).get(10, TimeUnit.SECONDS)).isEqualTo("batch-2");
+        assertThat(client.claim(List.of("Echo"), 10, 10_000, 0)).extracting(ClaimedState::runId)
+            .as("one run each").containsOnlyOnce("batch-1", "batch-2");
+
+        final List<CompletableFuture<String>> again =
+            client.triggersAsync("echo", List.of("batch-1"), Map.of(), Map.of(), 0);
+        assertThatThrownBy(() -> again.get(0).get(10, TimeUnit.SECONDS)).as("written once: the caller's to see")
+            .hasCauseInstanceOf(ExoException.class)
+            .satisfies(ex -> assertThat(((ExoException)ex.getCause()).is(RejectCode.DUPLICATE_RUN)).isTrue());
+    }
+
+    @Test
     void shouldKeepTheRequestIdOfAClaimAnsweredBusy()
     {
         triggerRuns(1);
