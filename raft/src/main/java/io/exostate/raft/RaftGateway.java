@@ -13,13 +13,13 @@ import io.exostate.core.loop.ParkedClaims;
 import io.exostate.core.loop.QueryHandler;
 import io.exostate.core.loop.ReplySink;
 import io.exostate.core.loop.SessionReplies;
+import io.exostate.core.loop.WakeableIdleStrategy;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
@@ -172,7 +172,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
             return this;
         }
 
-        /** How the agent idles without work (default: back off to 1 ms parks, never a busy spin). */
+        /** How the agent idles without work (default: back off to 1 ms parks, woken by each offer while parked; never a busy spin). */
         public Context idleStrategy(final IdleStrategy v)
         {
             idleStrategy = v;
@@ -221,7 +221,7 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
             }
             if (idleStrategy == null)
             {
-                idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+                idleStrategy = WakeableIdleStrategy.hostDefault();
             }
             return this;
         }
@@ -326,7 +326,8 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
         this.ctx = context.conclude(node.context());
         this.node = node;
         this.stateMachine = node.stateMachine();
-        this.ingress = new IngressRing(ctx.ringCapacity);
+        this.ingress = new IngressRing(ctx.ringCapacity,
+            ctx.idleStrategy instanceof WakeableIdleStrategy w ? w : null);
         this.server = node.server();
     }
 

@@ -16,7 +16,6 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
@@ -95,7 +94,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
             return this;
         }
 
-        /** How the agent idles when there is no work (default: back off to 1 ms parks, never a busy spin). */
+        /** How the agent idles when there is no work (default: back off to 1 ms parks, woken by each offer while parked; never a busy spin). */
         public Context idleStrategy(final IdleStrategy v)
         {
             idleStrategy = v;
@@ -149,7 +148,7 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
             }
             if (idleStrategy == null)
             {
-                idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+                idleStrategy = WakeableIdleStrategy.hostDefault();
             }
             return this;
         }
@@ -211,7 +210,8 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
     public EngineLoop(final Context context)
     {
         ctx = context.conclude();
-        ingress = new IngressRing(ctx.ringCapacity);
+        ingress = new IngressRing(ctx.ringCapacity,
+            ctx.idleStrategy instanceof WakeableIdleStrategy w ? w : null);
         journal = ctx.journal;
 
         Engine restored = null;

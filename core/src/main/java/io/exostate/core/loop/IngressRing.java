@@ -26,12 +26,23 @@ public final class IngressRing
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final ManyToOneRingBuffer ring;
+    private final WakeableIdleStrategy reader;
 
     /** @param capacity ring bytes, a power of two (the trailer is added). */
     public IngressRing(final int capacity)
     {
+        this(capacity, null);
+    }
+
+    /**
+     * @param capacity ring bytes, a power of two (the trailer is added).
+     * @param reader   the reading agent's idle strategy, woken after each offer when it parks; null for none.
+     */
+    public IngressRing(final int capacity, final WakeableIdleStrategy reader)
+    {
         ring = new ManyToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.reader = reader;
     }
 
     /** Copies one message in: false when the ring is full (nothing was written). Any thread. */
@@ -48,6 +59,10 @@ public final class IngressRing
         rb.putLong(index + 8, correlationId, LE);
         rb.putBytes(index + RECORD_HEADER_LENGTH, buffer, offset, length);
         ring.commit(index);
+        if (reader != null)
+        {
+            reader.wake();
+        }
         return true;
     }
 
