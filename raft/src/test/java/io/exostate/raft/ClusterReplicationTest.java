@@ -4,6 +4,7 @@ import io.exostate.core.codec.Claimed;
 import io.exostate.core.codec.ClaimedState;
 import io.exostate.core.engine.RejectCode;
 import io.exostate.core.engine.Rejection;
+import io.exostate.core.engine.EngineConfig;
 import io.exostate.core.engine.Replies;
 import io.exostate.core.engine.Views;
 import org.apache.ratis.client.RaftClient;
@@ -50,9 +51,26 @@ class ClusterReplicationTest
         cluster.awaitLeader(10_000);
         final ClusterClient client = new ClusterClient(cluster, 5_000);
         final Commands commands = new Commands();
-        setUpGraph(client, commands);
-
         final int runs = 200;
+        runToSuccess(client, commands, runs);
+
+        final EngineStateMachine.Digest digest = cluster.awaitConverged(10_000);
+        assertThat(digest.appliedIndex()).isPositive();
+        // Group commit: the pipelined triggers and reports travelled many to an entry (whoever led meanwhile).
+        long entries = 0;
+        long proposed = 0;
+        for (int i = 0; i < cluster.size(); i++)
+        {
+            entries += cluster.gateway(i).proposedEntries();
+            proposed += cluster.gateway(i).proposedCommands();
+        }
+        assertThat(proposed).isGreaterThan(2 * entries);
+    }
+
+    /** Triggers {@code runs} one-state runs, executes them all, and checks the listing says SUCCESS for each. */
+    private void runToSuccess(final ClusterClient client, final Commands commands, final int runs) throws Exception
+    {
+        setUpGraph(client, commands);
         final Set<String> triggered = trigger(client, commands, 0, runs);
         assertThat(triggered).hasSize(runs);
 
@@ -75,18 +93,29 @@ class ClusterReplicationTest
         final Views.RunsPage page = (Views.RunsPage)client.call(commands.listRuns(1000), CALL_TIMEOUT_MS);
         assertThat(page.total()).isEqualTo(runs);
         assertThat(page.runs()).extracting(Views.RunSummary::status).containsOnly("SUCCESS");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldRetireFinishedRunsAtTheSameIndexOnEveryMember() throws Exception
+    {
+        // A 1 ms run retention: each command retires the runs that finished before it (decision 13).
+        cluster.start(3, n -> n.engineConfig(EngineConfig.DEFAULT.withRunRetentionMs(1)), g -> {});
+        cluster.awaitLeader(10_000);
+        final ClusterClient client = new ClusterClient(cluster, 5_000);
+        final Commands commands = new Commands();
+        final int runs = 200;
+        runToSuccess(client, commands, runs); // the listing still shows every run, retired or not
+        Thread.sleep(5); // command time moves past the window of the last finished runs
+        assertThat(trigger(client, commands, runs, runs + 1)).hasSize(1);
 
         final EngineStateMachine.Digest digest = cluster.awaitConverged(10_000);
         assertThat(digest.appliedIndex()).isPositive();
-        // Group commit: the pipelined triggers and reports travelled many to an entry (whoever led meanwhile).
-        long entries = 0;
-        long proposed = 0;
         for (int i = 0; i < cluster.size(); i++)
         {
-            entries += cluster.gateway(i).proposedEntries();
-            proposed += cluster.gateway(i).proposedCommands();
+            assertThat(cluster.node(i).stateMachine().statesInMemory())
+                .as("member %d holds only the new run's state", i).isEqualTo(1);
         }
-        assertThat(proposed).isGreaterThan(2 * entries);
     }
 
     @Test
