@@ -105,12 +105,28 @@ public final class Engine implements Commands
 
     /**
      * The earliest deadline at which the engine has something to do without other traffic: a lease expiry, a cron
-     * occurrence, or a delayed state becoming claimable (so a host can tell long-poll claimers). Long.MAX_VALUE if
-     * none. A host sends {@link #tick} when it passes.
+     * occurrence, a delayed state becoming claimable (so a host can tell long-poll claimers), or finished runs due to
+     * retire (rounded up to a second). Long.MAX_VALUE if none. A host sends {@link #tick} when it passes.
      */
     public long nextDeadline()
     {
-        return Math.min(timers.nextDeadline(), readyTimers.nextDeadline());
+        final long timer = Math.min(timers.nextDeadline(), readyTimers.nextDeadline());
+        return finishing.isEmpty() ? timer : Math.min(timer, retirementDeadline(finishing.oldestTime()));
+    }
+
+    /**
+     * When the run that finished at {@code at} is due to retire, rounded up to a whole second, so that an idle host
+     * ticks at most once a second while finished runs wait to leave memory; Long.MAX_VALUE when never.
+     */
+    private long retirementDeadline(final long at)
+    {
+        final long retention = config.runRetentionMs();
+        if (at > Long.MAX_VALUE - retention - 1_000)
+        {
+            return Long.MAX_VALUE;
+        }
+        final long due = at + retention;
+        return (due + 999) / 1_000 * 1_000;
     }
 
     /** The number of states held in memory. */

@@ -83,6 +83,22 @@ class EngineRetentionTest
     }
 
     @Test
+    void shouldAskForATickWhenAFinishedRunIsDueRoundedUpToASecond()
+    {
+        twoNodeGraph(f);
+        assertThat(f.engine.nextDeadline()).isEqualTo(Long.MAX_VALUE);
+        f.now = 1_000_123; // not on a whole second: the deadline rounds up
+        final String run = finishedRun(f);
+        final long due = f.now + RETENTION;
+        final long deadline = f.engine.nextDeadline();
+        assertThat(deadline).isGreaterThanOrEqualTo(due).isLessThan(due + 1_000).matches(d -> d % 1_000 == 0);
+
+        f.engine.tick(deadline);
+        assertThat(f.engine.runStateIds(run)).isEmpty();
+        assertThat(f.engine.nextDeadline()).as("nothing left to do").isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void shouldNeverRetireARunWithPendingWork()
     {
         twoNodeGraph(f);

@@ -4,6 +4,7 @@ import io.exostate.core.codec.Claimed;
 import io.exostate.core.codec.CommandEncoder;
 import io.exostate.core.codec.QueryEncoder;
 import io.exostate.core.codec.ReplyDecoder;
+import io.exostate.core.engine.EngineConfig;
 import io.exostate.core.engine.Payloads;
 import io.exostate.core.engine.Replies;
 import io.exostate.core.engine.Views;
@@ -122,6 +123,33 @@ class EngineLoopTest
             Map.of("x", "v-" + runId), 0));
         assertThat(t.ok()).as("%s", t).isTrue();
         return t.runId();
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRetireAFinishedRunWhileIdleWithoutAnotherRequest() throws Exception
+    {
+        loop = new EngineLoop(new EngineLoop.Context()
+            .journal(new ChronicleJournal(dir.resolve("journal"), false, 3_600_000))
+            .engineConfig(EngineConfig.DEFAULT.withRunRetentionMs(1))
+            .snapshotIntervalMs(0)).start();
+        loop.openSession(1, sink);
+        setUpGraph();
+        trigger("r1");
+        final Claimed claimed = (Claimed)call(commands.claim(out, 0, NS, new String[]{"Work"}, 1, 1, 0));
+        final byte[] outputs = Payloads.encodeList(List.of(Map.of()));
+        assertThat(call(commands.executed(out, 0, NS, claimed.states().get(0).stateId(),
+            claimed.states().get(0).claimToken(), new UnsafeBuffer(outputs), 0, outputs.length)))
+            .isEqualTo(Replies.Executed.OK);
+        assertThat(loop.statesInMemory()).isEqualTo(1);
+
+        // No further request: the loop ticks itself once the run is due (rounded up to a second) and retires it.
+        while (loop.statesInMemory() != 0)
+        {
+            Thread.sleep(20);
+        }
+        final Views.RunsPage page = (Views.RunsPage)call(queries.listRuns(out, 0, NS, 1, 10));
+        assertThat(page.runs()).extracting(Views.RunSummary::status).containsExactly("SUCCESS");
     }
 
     @Test
