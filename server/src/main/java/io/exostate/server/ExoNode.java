@@ -225,6 +225,7 @@ public final class ExoNode implements AutoCloseable
             m.put("mode", "single");
             m.put("applied_index", loop.appliedLogIndex());
             m.put("states_in_memory", loop.statesInMemory());
+            m.put("run_retention_ms", ctx.runRetentionMs);
             return m;
         }
         m.put("mode", "cluster");
@@ -234,6 +235,8 @@ public final class ExoNode implements AutoCloseable
         m.put("leader", raft.leaderId());
         m.put("commit_index", raft.commitIndex());
         m.put("states_in_memory", raft.stateMachine().statesInMemory());
+        // Part of the replicated behaviour: members that disagree retire different runs (compare it across members).
+        m.put("run_retention_ms", ctx.runRetentionMs);
         if (!digest)
         {
             m.put("applied_index", raft.appliedIndex());

@@ -120,7 +120,7 @@ class NodeCommandTest
             assertThat(graph).as("the retired run's graph keeps its name and counts, not its states")
                 .contains("\"nodes\":[]").contains("\"graph_name\":\"fanout-unite\"").doesNotContain("\"SUCCESS\":0");
             final String status = get(http, base + "/status", key);
-            assertThat(status).contains("\"states_in_memory\":");
+            assertThat(status).contains("\"states_in_memory\":").contains("\"run_retention_ms\":1000");
         }
     }
 
