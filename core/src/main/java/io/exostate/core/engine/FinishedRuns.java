@@ -1,7 +1,5 @@
 package io.exostate.core.engine;
 
-import java.util.Arrays;
-
 /**
  * Runs in the order they finished, each with the command time it finished at: a FIFO ring of two parallel arrays, so
  * that a run finishing allocates nothing (the claim + executed cycle's budget is 64 bytes). Engine thread only.
@@ -28,11 +26,6 @@ final class FinishedRuns
     boolean isEmpty()
     {
         return size == 0;
-    }
-
-    int size()
-    {
-        return size;
     }
 
     /** The oldest entry's time; only when not empty. */
@@ -64,12 +57,5 @@ final class FinishedRuns
         runs = r;
         times = t;
         head = 0;
-    }
-
-    void clear()
-    {
-        Arrays.fill(runs, null);
-        head = 0;
-        size = 0;
     }
 }
