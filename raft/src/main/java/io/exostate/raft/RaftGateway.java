@@ -172,7 +172,10 @@ public final class RaftGateway implements CommandGateway, Agent, AutoCloseable
             return this;
         }
 
-        /** How the agent idles without work (default: back off to 1 ms parks, woken by each offer while parked; never a busy spin). */
+        /**
+         * How the agent idles without work (default: back off to 1 ms parks, woken by each offer while parked; never a
+         * busy spin).
+         */
         public Context idleStrategy(final IdleStrategy v)
         {
             idleStrategy = v;

@@ -94,7 +94,10 @@ public final class EngineLoop implements CommandGateway, Agent, AutoCloseable
             return this;
         }
 
-        /** How the agent idles when there is no work (default: back off to 1 ms parks, woken by each offer while parked; never a busy spin). */
+        /**
+         * How the agent idles when there is no work (default: back off to 1 ms parks, woken by each offer while parked; never a
+         * busy spin).
+         */
         public Context idleStrategy(final IdleStrategy v)
         {
             idleStrategy = v;
