@@ -151,11 +151,15 @@ public final class Engine implements Commands
         return fireTimers();
     }
 
-    /** Retires every run that finished at least the retention window ago and has not been reopened since. */
+    /**
+     * Retires the runs that finished at least the retention window ago and have not been reopened since, at most
+     * {@link EngineConfig#maxTimersPerCommand()} per command (the rest with the next ones: no pause after a burst).
+     */
     private void retireRuns()
     {
         final long retention = config.runRetentionMs();
-        while (!finishing.isEmpty() && time - finishing.oldestTime() >= retention)
+        int budget = config.maxTimersPerCommand();
+        while (budget-- > 0 && !finishing.isEmpty() && time - finishing.oldestTime() >= retention)
         {
             final long at = finishing.oldestTime();
             final RunRec run = finishing.removeOldest();

@@ -168,6 +168,28 @@ class EngineRetentionTest
     }
 
     @Test
+    void shouldRetireAtMostTheTimerLimitPerCommandAndTheRestWithTheNextOnes()
+    {
+        final EngineFixture small = fixture(new Engine(new EngineConfig(4096, 100_000, 4 * 1024 * 1024, 2,
+            EngineConfig.CLAIM_REQUEST_WINDOW_MS_DEFAULT, RETENTION)));
+        twoNodeGraph(small);
+        for (int i = 0; i < 5; i++)
+        {
+            finishedRun(small);
+        }
+        final long due = small.now + RETENTION;
+        assertThat(small.engine.nextDeadline()).isLessThanOrEqualTo(due + 1_000);
+        small.engine.tick(due);
+        assertThat(small.engine.retiredRuns()).isEqualTo(2);
+        assertThat(small.engine.nextDeadline()).as("the rest are still due").isLessThanOrEqualTo(due + 1_000);
+        small.engine.tick(due);
+        assertThat(small.engine.retiredRuns()).isEqualTo(4);
+        small.engine.tick(due);
+        assertThat(small.engine.retiredRuns()).isEqualTo(5);
+        assertThat(small.engine.stateCount()).isZero();
+    }
+
+    @Test
     void shouldKeepEveryRunWithAnUnlimitedWindow()
     {
         final EngineFixture keep = fixture(new Engine(EngineConfig.DEFAULT.withRunRetentionMs(Long.MAX_VALUE)));
