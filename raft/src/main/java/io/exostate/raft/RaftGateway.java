@@ -71,8 +71,9 @@ import java.util.function.Predicate;
  * <b>Not the leader:</b> on a node that does not lead, {@link #offer} answers {@link Offer#NOT_LEADER} and
  * {@link #leaderId()} names the leader this node knows of (null during an election); the edge turns that into a
  * {@code TransportError} NOT_LEADER with the leader's binary address, or an HTTP 307. A request whose outcome is
- * unknown (its entry failed because this member stopped leading, or the gateway closed with it in flight) is answered with NOT_LEADER too: the client retries it on the leader, and the engine's
- * idempotent reports and claim request ids make the retry safe. Requests still in the ring when the member stops
+ * unknown (its entry failed because this member stopped leading, or the gateway closed with it in flight) is
+ * answered with NOT_LEADER too: the client retries it on the leader, and the engine's idempotent reports and claim
+ * request ids make the retry safe. Requests still in the ring when the member stops
  * leading are answered NOT_LEADER; a new leader leaves them in the ring until it has committed its term's first
  * entry (Ratis refuses requests before that).
  * <p>

@@ -384,7 +384,7 @@ public final class RaftNode implements AutoCloseable
             }
         }
 
-        /** Properties for a {@code RaftClient} of this group (the leader's gateway). */
+        /** Properties for a gRPC {@code RaftClient} of this group (tests that bypass the gateway use one). */
         RaftProperties clientProperties(final int outstandingRequests, final long requestTimeoutMs)
         {
             final RaftProperties p = new RaftProperties();
