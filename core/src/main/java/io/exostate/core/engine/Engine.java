@@ -116,7 +116,8 @@ public final class Engine implements Commands
 
     /**
      * When the run that finished at {@code at} is due to retire, rounded up to a whole second, so that an idle host
-     * ticks at most once a second while finished runs wait to leave memory; Long.MAX_VALUE when never.
+     * ticks about once a second while finished runs wait to leave memory (a backlog larger than one command retires
+     * keeps the deadline due); Long.MAX_VALUE when never.
      */
     private long retirementDeadline(final long at)
     {
